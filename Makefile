@@ -1,0 +1,51 @@
+# The portal's two commands are `make run` and `make test`; both start with `make setup`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+# Production-like settings for `check --deploy` (nothing here is used to serve).
+DEPLOY_ENV := DEBUG=false SECRET_KEY=deploy-check-$$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n') ALLOWED_HOSTS=portal.example.org
+PYTEST_WORKERS ?= auto
+
+.PHONY: setup run test lint messages system-packages
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+.env:
+	@echo "Writing a local .env (DEBUG on, a generated secret key)"
+	@printf 'DEBUG=on\nSECRET_KEY=%s\n' "$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')" > .env
+
+# gettext's tools compile the catalogues; installed from Debian's packages when missing.
+system-packages:
+	@command -v msgfmt >/dev/null || { echo "Installing gettext"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq gettext >/dev/null; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq gettext >/dev/null; fi; }
+
+setup: $(VENV)/.installed .env system-packages
+	$(MANAGE) prepare_services
+	$(MANAGE) migrate --noinput
+	$(MANAGE) createcachetable
+	$(MANAGE) compilemessages --ignore=.venv --ignore='*/site-packages/*' -v 0
+	$(MANAGE) collectstatic --noinput -v 0
+
+run: setup
+	$(MANAGE) seed_demo
+	@bash scripts/run.sh
+
+lint:
+	$(VENV)/bin/ruff check .
+
+messages:
+	$(MANAGE) makemessages -l it -l en --no-obsolete --ignore='static/*' --ignore='staticfiles/*' --ignore='tests/*' --ignore='bench/*' --ignore='var/*'
+
+test: setup
+	$(VENV)/bin/ruff check .
+	$(MANAGE) makemigrations --check --dry-run
+	$(DEPLOY_ENV) $(MANAGE) check --deploy --fail-level WARNING
+	$(MANAGE) check_catalogue --locale it
+	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) $(if $(CI),--create-db,--reuse-db)

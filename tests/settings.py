@@ -1,0 +1,32 @@
+"""Settings for the test suite: the real PostgreSQL and Redis, a Redis database
+and queue of its own for each xdist worker, fast hashing, e-mail kept in memory."""
+
+import os
+import tempfile
+
+os.environ["DEBUG"] = "false"
+os.environ.setdefault("SECRET_KEY", "test-suite-secret-key-that-is-long-enough-for-checks-0123456789")
+
+from programme.settings import *  # noqa: F403
+
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+WORKER_INDEX = int(WORKER[2:]) if WORKER.startswith("gw") and WORKER[2:].isdigit() else 0
+REDIS_BASE = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
+REDIS_URL = f"{REDIS_BASE}/{1 + WORKER_INDEX % 15}"
+CELERY_BROKER_URL = REDIS_URL
+CELERY_TASK_DEFAULT_QUEUE = f"portal-test-{WORKER}"
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+SECURE_SSL_REDIRECT = False
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+SECURE_HSTS_SECONDS = 0
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+PROTECTED_MEDIA_ROOT = tempfile.mkdtemp(prefix=f"portal-protected-{WORKER}-")
+MEDIA_ROOT = PROTECTED_MEDIA_ROOT
+SITE_URL = "http://testserver"
+LOGGING["root"]["level"] = "WARNING"  # noqa: F405
