@@ -41,7 +41,7 @@ lint:
 	$(VENV)/bin/ruff check .
 
 messages:
-	$(MANAGE) makemessages -l it -l en --no-obsolete --ignore='static/*' --ignore='staticfiles/*' --ignore='tests/*' --ignore='bench/*' --ignore='var/*'
+	$(MANAGE) makemessages -l it --no-obsolete --ignore='static/*' --ignore='staticfiles/*' --ignore='tests/*' --ignore='bench/*' --ignore='var/*'
 
 test: setup
 	$(VENV)/bin/ruff check .

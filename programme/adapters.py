@@ -27,7 +27,9 @@ class AccountAdapter(DefaultAccountAdapter):
             message = self.render_mail(template_prefix, email, {"email": email, **context})
         html = ""
         if isinstance(message, EmailMultiAlternatives):
-            html = next((content for content, mimetype in message.alternatives if mimetype == "text/html"), "")
+            html = next(
+                (content for content, mimetype in message.alternatives if mimetype == "text/html"), ""
+            )
         store_and_schedule(
             recipient=recipient,
             email=email,

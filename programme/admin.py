@@ -22,7 +22,15 @@ class UserAdmin(DjangoUserAdmin):
 
 @admin.register(Programme)
 class ProgrammeAdmin(admin.ModelAdmin):
-    list_display = ["name", "status", "is_current", "assessment_quota", "enrolled_count", "committed_projects", "committed_amount"]
+    list_display = [
+        "name",
+        "status",
+        "is_current",
+        "assessment_quota",
+        "enrolled_count",
+        "committed_projects",
+        "committed_amount",
+    ]
     readonly_fields = ["enrolled_count", "committed_projects", "committed_amount"]
 
 

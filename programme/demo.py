@@ -30,8 +30,16 @@ class DemoAccount:
 DEMO_ACCOUNTS = (
     DemoAccount(Role.SME_MEMBER, f"pmi@{DEMO_EMAIL_DOMAIN}", "Giulia", "Bianchi"),
     DemoAccount(Role.MANAGER, f"manager@{DEMO_EMAIL_DOMAIN}", "Marco", "Colombo"),
-    DemoAccount(Role.STAFF, f"staff@{DEMO_EMAIL_DOMAIN}", "Elena", "Ferrari", "JBSWY3DPEHPK3PXPSTAFFDEMOSTAFFAA"),
-    DemoAccount(Role.ADMINISTRATOR, f"comitato@{DEMO_EMAIL_DOMAIN}", "Paolo", "Ricci", "JBSWY3DPEHPK3PXPADMINDEMOADMINAA"),
+    DemoAccount(
+        Role.STAFF, f"staff@{DEMO_EMAIL_DOMAIN}", "Elena", "Ferrari", "JBSWY3DPEHPK3PXPSTAFFDEMOSTAFFAA"
+    ),
+    DemoAccount(
+        Role.ADMINISTRATOR,
+        f"comitato@{DEMO_EMAIL_DOMAIN}",
+        "Paolo",
+        "Ricci",
+        "JBSWY3DPEHPK3PXPADMINDEMOADMINAA",
+    ),
 )
 
 
@@ -88,5 +96,3 @@ def current_code(secret: str) -> str:
     from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 
     return format_hotp_value(hotp_value(secret, int(time.time()) // app_settings.TOTP_PERIOD))
-
-

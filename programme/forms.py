@@ -20,8 +20,10 @@ class SignupForm(forms.Form):
 
     role = forms.ChoiceField(
         label=_("I am signing up as"),
-        choices=[(Role.SME_MEMBER, _("a company (SME) applying for the free assessment")),
-                 (Role.MANAGER, _("a manager joining the pool"))],
+        choices=[
+            (Role.SME_MEMBER, _("a company (SME) applying for the free assessment")),
+            (Role.MANAGER, _("a manager joining the pool")),
+        ],
         widget=forms.RadioSelect,
     )
     first_name = forms.CharField(label=_("First name"), max_length=150)
@@ -75,25 +77,51 @@ class ProgrammeSettingsForm(forms.ModelForm):
     admitted_sectors = forms.MultipleChoiceField(
         label=_("Admitted sectors"),
         required=False,
-        help_text=_("ATECO sections and divisions whose companies may apply; none chosen admits every sector."),
+        help_text=_(
+            "ATECO sections and divisions whose companies may apply; none chosen admits every sector."
+        ),
         widget=forms.SelectMultiple(attrs={"size": 12}),
     )
     project_criteria = forms.CharField(
         label=_("Project scoring criteria"),
         widget=forms.Textarea(attrs={"rows": 8, "class": "font-monospace"}),
-        help_text=_('A JSON list: each criterion with "key", "label_it", "label_en" and "weight"; weights add up to 1.'),
+        help_text=_(
+            'A JSON list: each criterion with "key", "label_it", "label_en" and "weight"; weights add up to 1.'
+        ),
     )
 
     class Meta:
         model = Programme
         fields = [
-            "name", "description", "partners", "status",
-            "applications_open_on", "applications_close_on", "ends_on", "admitted_sectors",
-            "assessment_quota", "support_days", "days_to_accept", "days_to_complete", "reminder_days_before",
-            "weight_sector", "weight_competence", "weight_geography", "weight_merit", "minimum_fit",
-            "project_cost_min", "project_cost_max", "own_share_min_percent", "de_minimis_ceiling",
-            "project_criteria", "envelope_projects", "envelope_amount", "two_administrators_required",
-            "retention_months_after_end", "retention_months_not_enrolled", "session_idle_minutes",
+            "name",
+            "description",
+            "partners",
+            "status",
+            "applications_open_on",
+            "applications_close_on",
+            "ends_on",
+            "admitted_sectors",
+            "assessment_quota",
+            "support_days",
+            "days_to_accept",
+            "days_to_complete",
+            "reminder_days_before",
+            "weight_sector",
+            "weight_competence",
+            "weight_geography",
+            "weight_merit",
+            "minimum_fit",
+            "project_cost_min",
+            "project_cost_max",
+            "own_share_min_percent",
+            "de_minimis_ceiling",
+            "project_criteria",
+            "envelope_projects",
+            "envelope_amount",
+            "two_administrators_required",
+            "retention_months_after_end",
+            "retention_months_not_enrolled",
+            "session_idle_minutes",
         ]
         widgets = {
             "applications_open_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -106,11 +134,16 @@ class ProgrammeSettingsForm(forms.ModelForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["admitted_sectors"].choices = sector_choices()
-        self.initial["project_criteria"] = json.dumps(self.instance.project_criteria, ensure_ascii=False, indent=2)
+        self.initial["project_criteria"] = json.dumps(
+            self.instance.project_criteria, ensure_ascii=False, indent=2
+        )
         for key, label in MERIT_CRITERIA:
             self.fields[f"merit_{key}"] = forms.DecimalField(
                 label=_("Merit weight: %(criterion)s") % {"criterion": label},
-                min_value=0, max_value=1, max_digits=3, decimal_places=2,
+                min_value=0,
+                max_value=1,
+                max_digits=3,
+                decimal_places=2,
                 initial=Decimal(str(self.instance.merit_weights.get(key, 0))),
             )
 
@@ -119,28 +152,45 @@ class ProgrammeSettingsForm(forms.ModelForm):
         try:
             criteria = json.loads(raw)
         except json.JSONDecodeError as error:
-            raise forms.ValidationError(_("This is not valid JSON: %(error)s") % {"error": error.msg}) from error
+            raise forms.ValidationError(
+                _("This is not valid JSON: %(error)s") % {"error": error.msg}
+            ) from error
         required = {"key", "label_it", "label_en", "weight"}
-        if not isinstance(criteria, list) or not criteria or not all(
-            isinstance(item, dict) and required <= item.keys() for item in criteria
+        if (
+            not isinstance(criteria, list)
+            or not criteria
+            or not all(isinstance(item, dict) and required <= item.keys() for item in criteria)
         ):
-            raise forms.ValidationError(_('Give a list of criteria, each with "key", "label_it", "label_en" and "weight".'))
+            raise forms.ValidationError(
+                _('Give a list of criteria, each with "key", "label_it", "label_en" and "weight".')
+            )
         try:
             total = sum(Decimal(str(item["weight"])) for item in criteria)
         except ArithmeticError as error:
             raise forms.ValidationError(_("Each weight must be a number.")) from error
         if abs(total - 1) > WEIGHT_SUM_TOLERANCE:
-            raise forms.ValidationError(_("The weights add up to %(total)s; they must add up to 1.") % {"total": total})
+            raise forms.ValidationError(
+                _("The weights add up to %(total)s; they must add up to 1.") % {"total": total}
+            )
         return criteria
 
     def clean(self) -> dict:
         cleaned = super().clean()
-        matching = [cleaned.get(name) for name in ("weight_sector", "weight_competence", "weight_geography", "weight_merit")]
+        matching = [
+            cleaned.get(name)
+            for name in ("weight_sector", "weight_competence", "weight_geography", "weight_merit")
+        ]
         if all(weight is not None for weight in matching) and abs(sum(matching) - 1) > WEIGHT_SUM_TOLERANCE:
-            self.add_error("weight_merit", _("The four matching weights must add up to 1 (now %(total)s).") % {"total": sum(matching)})
+            self.add_error(
+                "weight_merit",
+                _("The four matching weights must add up to 1 (now %(total)s).") % {"total": sum(matching)},
+            )
         merit = [cleaned.get(f"merit_{key}") for key, _label in MERIT_CRITERIA]
         if all(weight is not None for weight in merit) and abs(sum(merit) - 1) > WEIGHT_SUM_TOLERANCE:
-            self.add_error(f"merit_{MERIT_CRITERIA[-1][0]}", _("The merit weights must add up to 1 (now %(total)s).") % {"total": sum(merit)})
+            self.add_error(
+                f"merit_{MERIT_CRITERIA[-1][0]}",
+                _("The merit weights must add up to 1 (now %(total)s).") % {"total": sum(merit)},
+            )
         low, high = cleaned.get("project_cost_min"), cleaned.get("project_cost_max")
         if low is not None and high is not None and low > high:
             self.add_error("project_cost_max", _("The largest cost must not be below the smallest."))
@@ -152,7 +202,7 @@ class ProgrammeSettingsForm(forms.ModelForm):
     def changes(self) -> dict:
         """The cleaned values as model fields, for the service."""
         values = {name: self.cleaned_data[name] for name in self.Meta.fields}
-        values["merit_weights"] = {key: float(self.cleaned_data[f"merit_{key}"]) for key, _label in MERIT_CRITERIA}
+        values["merit_weights"] = {
+            key: float(self.cleaned_data[f"merit_{key}"]) for key, _label in MERIT_CRITERIA
+        }
         return values
-
-

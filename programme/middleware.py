@@ -45,7 +45,9 @@ class IdleSessionMiddleware:
             last_seen = request.session.get(LAST_SEEN_KEY, now)
             if now - last_seen > limit:
                 logout(request)
-                messages.info(request, _("Your session ended after a period of inactivity. Please sign in again."))
+                messages.info(
+                    request, _("Your session ended after a period of inactivity. Please sign in again.")
+                )
                 return redirect(f"{reverse('account_login')}?next={request.get_full_path()}")
             if now - last_seen >= TOUCH_EVERY_SECONDS or LAST_SEEN_KEY not in request.session:
                 request.session[LAST_SEEN_KEY] = now
@@ -88,7 +90,8 @@ class SecondFactorRequiredMiddleware:
         ):
             if not is_mfa_enabled(user, [Authenticator.Type.TOTP]):
                 messages.warning(
-                    request, _("Your role needs two-factor authentication: set up an authenticator app to continue.")
+                    request,
+                    _("Your role needs two-factor authentication: set up an authenticator app to continue."),
                 )
                 return redirect("mfa_activate_totp")
             logout(request)

@@ -53,7 +53,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(_("e-mail address"), unique=True)
     first_name = models.CharField(_("first name"), max_length=150, blank=True)
     last_name = models.CharField(_("last name"), max_length=150, blank=True)
-    language = models.CharField(_("language"), max_length=2, choices=Language.choices, default=Language.ITALIAN)
+    language = models.CharField(
+        _("language"), max_length=2, choices=Language.choices, default=Language.ITALIAN
+    )
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(_("admin site access"), default=False)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
@@ -97,10 +99,30 @@ def default_merit_weights() -> dict[str, float]:
 
 def default_project_criteria() -> list[dict]:
     return [
-        {"key": "assessment_fit", "label_it": "Coerenza con l'assessment", "label_en": "Fit with the assessment", "weight": 0.30},
-        {"key": "feasibility", "label_it": "Fattibilità tecnica ed economica", "label_en": "Technical and financial feasibility", "weight": 0.25},
-        {"key": "impact", "label_it": "Impatto atteso su competitività e occupazione", "label_en": "Expected impact on competitiveness and jobs", "weight": 0.25},
-        {"key": "digital_green", "label_it": "Contenuto digitale e sostenibilità", "label_en": "Digital and green content", "weight": 0.20},
+        {
+            "key": "assessment_fit",
+            "label_it": "Coerenza con l'assessment",
+            "label_en": "Fit with the assessment",
+            "weight": 0.30,
+        },
+        {
+            "key": "feasibility",
+            "label_it": "Fattibilità tecnica ed economica",
+            "label_en": "Technical and financial feasibility",
+            "weight": 0.25,
+        },
+        {
+            "key": "impact",
+            "label_it": "Impatto atteso su competitività e occupazione",
+            "label_en": "Expected impact on competitiveness and jobs",
+            "weight": 0.25,
+        },
+        {
+            "key": "digital_green",
+            "label_it": "Contenuto digitale e sostenibilità",
+            "label_en": "Digital and green content",
+            "weight": 0.20,
+        },
     ]
 
 
@@ -128,7 +150,9 @@ class Programme(models.Model):
     slug = models.SlugField(_("short name"), unique=True)
     description = models.TextField(_("description"), blank=True)
     partners = models.TextField(_("partners"), blank=True, help_text=_("One partner a line."))
-    status = models.CharField(_("status"), max_length=10, choices=ProgrammeStatus.choices, default=ProgrammeStatus.DRAFT)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ProgrammeStatus.choices, default=ProgrammeStatus.DRAFT
+    )
     is_current = models.BooleanField(_("current edition"), default=False)
     is_demo = models.BooleanField(_("demo data"), default=False, editable=False)
 
@@ -147,37 +171,86 @@ class Programme(models.Model):
     support_days = models.PositiveSmallIntegerField(_("support days per assessment"), default=10)
     merit_weights = models.JSONField(_("merit criteria weights"), default=default_merit_weights)
 
-    weight_sector = models.DecimalField(_("weight of sector fit"), max_digits=3, decimal_places=2, default=Decimal("0.25"), validators=WEIGHT_VALIDATORS)
-    weight_competence = models.DecimalField(_("weight of competence fit"), max_digits=3, decimal_places=2, default=Decimal("0.35"), validators=WEIGHT_VALIDATORS)
-    weight_geography = models.DecimalField(_("weight of geography"), max_digits=3, decimal_places=2, default=Decimal("0.20"), validators=WEIGHT_VALIDATORS)
-    weight_merit = models.DecimalField(_("weight of merit"), max_digits=3, decimal_places=2, default=Decimal("0.20"), validators=WEIGHT_VALIDATORS)
-    minimum_fit = models.DecimalField(_("minimum fit"), max_digits=3, decimal_places=2, default=Decimal("0.40"), validators=WEIGHT_VALIDATORS)
+    weight_sector = models.DecimalField(
+        _("weight of sector fit"),
+        max_digits=3,
+        decimal_places=2,
+        default=Decimal("0.25"),
+        validators=WEIGHT_VALIDATORS,
+    )
+    weight_competence = models.DecimalField(
+        _("weight of competence fit"),
+        max_digits=3,
+        decimal_places=2,
+        default=Decimal("0.35"),
+        validators=WEIGHT_VALIDATORS,
+    )
+    weight_geography = models.DecimalField(
+        _("weight of geography"),
+        max_digits=3,
+        decimal_places=2,
+        default=Decimal("0.20"),
+        validators=WEIGHT_VALIDATORS,
+    )
+    weight_merit = models.DecimalField(
+        _("weight of merit"),
+        max_digits=3,
+        decimal_places=2,
+        default=Decimal("0.20"),
+        validators=WEIGHT_VALIDATORS,
+    )
+    minimum_fit = models.DecimalField(
+        _("minimum fit"),
+        max_digits=3,
+        decimal_places=2,
+        default=Decimal("0.40"),
+        validators=WEIGHT_VALIDATORS,
+    )
 
     days_to_accept = models.PositiveSmallIntegerField(_("days for a manager to accept"), default=7)
     days_to_complete = models.PositiveSmallIntegerField(_("days to complete an assessment"), default=90)
     reminder_days_before = models.PositiveSmallIntegerField(_("reminder lead time (days)"), default=3)
 
-    project_cost_min = models.DecimalField(_("smallest project cost (EUR)"), max_digits=12, decimal_places=2, default=Decimal("20000"))
-    project_cost_max = models.DecimalField(_("largest project cost (EUR)"), max_digits=12, decimal_places=2, default=Decimal("150000"))
+    project_cost_min = models.DecimalField(
+        _("smallest project cost (EUR)"), max_digits=12, decimal_places=2, default=Decimal("20000")
+    )
+    project_cost_max = models.DecimalField(
+        _("largest project cost (EUR)"), max_digits=12, decimal_places=2, default=Decimal("150000")
+    )
     own_share_min_percent = models.DecimalField(
-        _("smallest own share (%)"), max_digits=5, decimal_places=2, default=Decimal("30"),
+        _("smallest own share (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("30"),
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
     )
-    de_minimis_ceiling = models.DecimalField(_("de minimis ceiling (EUR)"), max_digits=12, decimal_places=2, default=Decimal("300000"))
+    de_minimis_ceiling = models.DecimalField(
+        _("de minimis ceiling (EUR)"), max_digits=12, decimal_places=2, default=Decimal("300000")
+    )
     project_criteria = models.JSONField(_("project scoring criteria"), default=default_project_criteria)
     envelope_projects = models.PositiveIntegerField(_("projects the envelope finances"), default=10)
-    envelope_amount = models.DecimalField(_("financing envelope (EUR)"), max_digits=12, decimal_places=2, default=Decimal("1000000"))
+    envelope_amount = models.DecimalField(
+        _("financing envelope (EUR)"), max_digits=12, decimal_places=2, default=Decimal("1000000")
+    )
     two_administrators_required = models.BooleanField(_("approval needs two administrators"), default=False)
 
-    retention_months_after_end = models.PositiveSmallIntegerField(_("months personal data is kept after the programme ends"), default=60)
-    retention_months_not_enrolled = models.PositiveSmallIntegerField(_("months an application never enrolled is kept"), default=12)
+    retention_months_after_end = models.PositiveSmallIntegerField(
+        _("months personal data is kept after the programme ends"), default=60
+    )
+    retention_months_not_enrolled = models.PositiveSmallIntegerField(
+        _("months an application never enrolled is kept"), default=12
+    )
     session_idle_minutes = models.PositiveSmallIntegerField(
-        _("minutes a session may stay idle"), default=30, validators=[MinValueValidator(5), MaxValueValidator(720)]
+        _("minutes a session may stay idle"),
+        default=30,
+        validators=[MinValueValidator(5), MaxValueValidator(720)],
     )
 
     enrolled_count = models.PositiveIntegerField(_("SMEs enrolled"), default=0, editable=False)
     committed_projects = models.PositiveIntegerField(_("projects committed"), default=0, editable=False)
-    committed_amount = models.DecimalField(_("euros committed"), max_digits=12, decimal_places=2, default=Decimal("0"), editable=False)
+    committed_amount = models.DecimalField(
+        _("euros committed"), max_digits=12, decimal_places=2, default=Decimal("0"), editable=False
+    )
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -188,16 +261,26 @@ class Programme(models.Model):
         verbose_name = _("programme")
         verbose_name_plural = _("programmes")
         constraints = [
-            models.UniqueConstraint(fields=["is_current"], condition=Q(is_current=True), name="programme_one_current"),
-            models.CheckConstraint(condition=Q(enrolled_count__lte=F("assessment_quota")), name="programme_enrolled_within_quota"),
-            models.CheckConstraint(condition=Q(committed_projects__lte=F("envelope_projects")), name="programme_projects_within_envelope"),
+            models.UniqueConstraint(
+                fields=["is_current"], condition=Q(is_current=True), name="programme_one_current"
+            ),
+            models.CheckConstraint(
+                condition=Q(enrolled_count__lte=F("assessment_quota")), name="programme_enrolled_within_quota"
+            ),
+            models.CheckConstraint(
+                condition=Q(committed_projects__lte=F("envelope_projects")),
+                name="programme_projects_within_envelope",
+            ),
             models.CheckConstraint(
                 condition=Q(committed_amount__gte=0) & Q(committed_amount__lte=F("envelope_amount")),
                 name="programme_amount_within_envelope",
             ),
-            models.CheckConstraint(condition=Q(project_cost_min__lte=F("project_cost_max")), name="programme_cost_limits_ordered"),
             models.CheckConstraint(
-                condition=Q(applications_open_on__isnull=True) | Q(applications_close_on__isnull=True)
+                condition=Q(project_cost_min__lte=F("project_cost_max")), name="programme_cost_limits_ordered"
+            ),
+            models.CheckConstraint(
+                condition=Q(applications_open_on__isnull=True)
+                | Q(applications_close_on__isnull=True)
                 | Q(applications_open_on__lte=F("applications_close_on")),
                 name="programme_window_ordered",
             ),
@@ -234,8 +317,12 @@ class AuditEntry(models.Model):
 
     Written only by the service that makes the change (programme.audit.record)."""
 
-    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, null=True, blank=True, related_name="audit_entries")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    programme = models.ForeignKey(
+        Programme, on_delete=models.CASCADE, null=True, blank=True, related_name="audit_entries"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
     object_id = models.CharField(max_length=64)
     subject = GenericForeignKey("content_type", "object_id")
@@ -271,7 +358,11 @@ class Notification(models.Model):
     so that delivery only sends what is stored and a retry sends the same thing."""
 
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
     )
     email = models.EmailField(_("e-mail address"))
     event = models.CharField(_("event"), max_length=64)
@@ -296,7 +387,11 @@ class Notification(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["recipient", "-created_at"]),
-            models.Index(fields=["email_status", "created_at"], condition=Q(email_status__in=["pending", "sending"]), name="notification_undelivered"),
+            models.Index(
+                fields=["email_status", "created_at"],
+                condition=Q(email_status__in=["pending", "sending"]),
+                name="notification_undelivered",
+            ),
         ]
 
     def __str__(self) -> str:

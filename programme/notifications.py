@@ -97,7 +97,9 @@ def enqueue_delivery(notification_id: int) -> bool:
 
 def _claimable() -> Q:
     stale = timezone.now() - settings.NOTIFICATION_STALE_CLAIM
-    return Q(email_status=EmailStatus.PENDING) | Q(email_status=EmailStatus.SENDING, email_claimed_at__lt=stale)
+    return Q(email_status=EmailStatus.PENDING) | Q(
+        email_status=EmailStatus.SENDING, email_claimed_at__lt=stale
+    )
 
 
 def deliver_email(notification_id: int) -> bool:
@@ -110,7 +112,9 @@ def deliver_email(notification_id: int) -> bool:
     claimed = (
         Notification.objects.filter(pk=notification_id)
         .filter(_claimable())
-        .update(email_status=EmailStatus.SENDING, email_claimed_at=now, email_attempts=F("email_attempts") + 1)
+        .update(
+            email_status=EmailStatus.SENDING, email_claimed_at=now, email_attempts=F("email_attempts") + 1
+        )
     )
     if not claimed:
         return False

@@ -118,21 +118,29 @@ def activity(code: str) -> Activity | None:
         chain.append(_nodes()[chain[-1]["parent"]])
     division = next((item["code"] for item in chain if item["level"] == "division"), None)
     return Activity(
-        code=node["code"], level=node["level"], title=node["title"], section=chain[-1]["code"], division=division
+        code=node["code"],
+        level=node["level"],
+        title=node["title"],
+        section=chain[-1]["code"],
+        division=division,
     )
 
 
 @cache
 def sections() -> list[tuple[str, str]]:
     """ATECO sections as (letter, title), in ISTAT's order."""
-    return [(code, node["title"].capitalize()) for code, node in _nodes().items() if node["level"] == "section"]
+    return [
+        (code, node["title"].capitalize()) for code, node in _nodes().items() if node["level"] == "section"
+    ]
 
 
 @cache
 def divisions() -> list[tuple[str, str, str]]:
     """ATECO divisions as (code, title, section letter), in ISTAT's order."""
     return [
-        (code, node["title"], node["parent"]) for code, node in _nodes().items() if node["level"] == "division"
+        (code, node["title"], node["parent"])
+        for code, node in _nodes().items()
+        if node["level"] == "division"
     ]
 
 

@@ -52,9 +52,7 @@ def password_setting_link(user: User) -> str:
 
 
 @transaction.atomic
-def user_invite(
-    *, email: str, role: str, first_name: str, last_name: str, language: str, by: User
-) -> User:
+def user_invite(*, email: str, role: str, first_name: str, last_name: str, language: str, by: User) -> User:
     """Staff invite a colleague or an administrator: the account is created with a
     verified address and no password, and the invitation carries the link to set one."""
     if not is_programme_staff(by):
@@ -103,13 +101,13 @@ def programme_update_settings(*, programme: Programme, changes: dict[str, Any], 
             "count": locked.enrolled_count
         }
     if changes.get("envelope_projects", locked.envelope_projects) < locked.committed_projects:
-        errors["envelope_projects"] = _("%(count)s projects are already financed: the envelope cannot be smaller.") % {
-            "count": locked.committed_projects
-        }
+        errors["envelope_projects"] = _(
+            "%(count)s projects are already financed: the envelope cannot be smaller."
+        ) % {"count": locked.committed_projects}
     if changes.get("envelope_amount", locked.envelope_amount) < locked.committed_amount:
-        errors["envelope_amount"] = _("%(amount)s euros are already committed: the envelope cannot be smaller.") % {
-            "amount": locked.committed_amount
-        }
+        errors["envelope_amount"] = _(
+            "%(amount)s euros are already committed: the envelope cannot be smaller."
+        ) % {"amount": locked.committed_amount}
     if errors:
         raise ValidationError(errors)
     changed = {}
@@ -125,6 +123,8 @@ def programme_update_settings(*, programme: Programme, changes: dict[str, Any], 
         with transaction.atomic():
             locked.save(update_fields=[*changed.keys(), "updated_at"])
     except IntegrityError as error:
-        raise ValidationError(_("These settings contradict each other: %(error)s") % {"error": error}) from error
+        raise ValidationError(
+            _("These settings contradict each other: %(error)s") % {"error": error}
+        ) from error
     audit.record(obj=locked, actor=by, action="settings_changed", programme=locked, data={"changed": changed})
     return locked

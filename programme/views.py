@@ -34,7 +34,9 @@ def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
     notification = get_object_or_404(queries.inbox(request.user), pk=pk)
     if request.method == "POST":
         notifications.mark_read(notification=notification)
-        if notification.link and url_has_allowed_host_and_scheme(notification.link, allowed_hosts={request.get_host()}):
+        if notification.link and url_has_allowed_host_and_scheme(
+            notification.link, allowed_hosts={request.get_host()}
+        ):
             return redirect(notification.link)
         return redirect("programme:inbox")
     return render(request, "programme/notification_detail.html", {"notification": notification})
@@ -58,7 +60,9 @@ def language_switch(request: HttpRequest) -> HttpResponse:
 
     form = LanguageForm(request.POST)
     target = request.POST.get("next") or "/"
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         target = "/"
     response = HttpResponseRedirect(target)
     if form.is_valid():
@@ -67,7 +71,10 @@ def language_switch(request: HttpRequest) -> HttpResponse:
             services.user_set_language(user=request.user, language=language)
         translation.activate(language)
         response.set_cookie(
-            settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax",
+            settings.LANGUAGE_COOKIE_NAME,
+            language,
+            max_age=365 * 24 * 3600,
+            samesite="Lax",
             secure=settings.SESSION_COOKIE_SECURE,
         )
     return response
@@ -103,7 +110,11 @@ def user_invite(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             _attach_errors(form, error)
         else:
-            messages.success(request, _("%(email)s is invited: they will receive a link to choose a password.") % {"email": invited.email})
+            messages.success(
+                request,
+                _("%(email)s is invited: they will receive a link to choose a password.")
+                % {"email": invited.email},
+            )
             return redirect("programme:invite")
     return render(request, "programme/user_invite.html", {"form": form})
 
@@ -124,5 +135,3 @@ def _attach_errors(form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, field_errors)
     else:
         form.add_error(None, error)
-
-

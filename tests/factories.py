@@ -41,7 +41,6 @@ class UserFactory(factory.django.DjangoModelFactory):
             EmailAddress.objects.create(user=self, email=self.email, primary=True, verified=True)
 
 
-
 def role_hook(default: str) -> factory.PostGeneration:
     """Puts the user in the role's group (another role may be passed as `role=`)."""
 

@@ -11,12 +11,42 @@ OK = 200
 # Expected answers written by hand, page by persona.
 PAGES = {
     "home:sme": {"anonymous": LOGIN, "sme_member": OK, "manager": 403, "staff": 403, "administrator": 403},
-    "home:manager": {"anonymous": LOGIN, "sme_member": 403, "manager": OK, "staff": 403, "administrator": 403},
+    "home:manager": {
+        "anonymous": LOGIN,
+        "sme_member": 403,
+        "manager": OK,
+        "staff": 403,
+        "administrator": 403,
+    },
     "home:staff": {"anonymous": LOGIN, "sme_member": 403, "manager": 403, "staff": OK, "administrator": 403},
-    "home:administrator": {"anonymous": LOGIN, "sme_member": 403, "manager": 403, "staff": 403, "administrator": OK},
-    "programme:settings": {"anonymous": LOGIN, "sme_member": 403, "manager": 403, "staff": OK, "administrator": 403},
-    "programme:invite": {"anonymous": LOGIN, "sme_member": 403, "manager": 403, "staff": OK, "administrator": 403},
-    "programme:inbox": {"anonymous": LOGIN, "sme_member": OK, "manager": OK, "staff": OK, "administrator": OK},
+    "home:administrator": {
+        "anonymous": LOGIN,
+        "sme_member": 403,
+        "manager": 403,
+        "staff": 403,
+        "administrator": OK,
+    },
+    "programme:settings": {
+        "anonymous": LOGIN,
+        "sme_member": 403,
+        "manager": 403,
+        "staff": OK,
+        "administrator": 403,
+    },
+    "programme:invite": {
+        "anonymous": LOGIN,
+        "sme_member": 403,
+        "manager": 403,
+        "staff": OK,
+        "administrator": 403,
+    },
+    "programme:inbox": {
+        "anonymous": LOGIN,
+        "sme_member": OK,
+        "manager": OK,
+        "staff": OK,
+        "administrator": OK,
+    },
     "home:landing": {"anonymous": OK, "sme_member": OK, "manager": OK, "staff": OK, "administrator": OK},
 }
 
@@ -36,7 +66,12 @@ def test_every_page_answers_each_persona_by_the_refusal_rule(persona_clients, ur
 
 @pytest.mark.parametrize(
     ("persona", "home"),
-    [("sme_member", "home:sme"), ("manager", "home:manager"), ("staff", "home:staff"), ("administrator", "home:administrator")],
+    [
+        ("sme_member", "home:sme"),
+        ("manager", "home:manager"),
+        ("staff", "home:staff"),
+        ("administrator", "home:administrator"),
+    ],
 )
 def test_signing_in_leads_each_role_to_its_home(persona_clients, persona, home):
     response = persona_clients[persona].get(reverse("home:dispatch"))

@@ -31,11 +31,15 @@ class Command(BaseCommand):
             target = Path(scratch) / "locale"
             shutil.copytree(source, target)
             with override_settings(LOCALE_PATHS=[target]):
-                call_command("makemessages", locale=[locale], ignore_patterns=IGNORED, no_obsolete=True, verbosity=0)
+                call_command(
+                    "makemessages", locale=[locale], ignore_patterns=IGNORED, no_obsolete=True, verbosity=0
+                )
             catalogue = target / locale / "LC_MESSAGES" / "django.po"
             statistics = subprocess.run(  # noqa: S603 - fixed arguments, gettext's own tool
                 ["msgfmt", "--statistics", "-o", "/dev/null", str(catalogue)],  # noqa: S607
-                check=True, capture_output=True, text=True,
+                check=True,
+                capture_output=True,
+                text=True,
             ).stderr
         problems = re.findall(r"\d+ (?:fuzzy translations?|untranslated messages?)", statistics)
         if problems:

@@ -12,9 +12,7 @@ POSTGRES_HINT = (
     "Start it (on Debian: `pg_ctlcluster 15 main start` or `service postgresql start`), "
     "or set DATABASE_URL to a server that runs."
 )
-REDIS_HINT = (
-    "Start it (`redis-server --daemonize yes` or `service redis-server start`), or set REDIS_URL to a server that runs."
-)
+REDIS_HINT = "Start it (`redis-server --daemonize yes` or `service redis-server start`), or set REDIS_URL to a server that runs."
 
 
 class Command(BaseCommand):
@@ -36,7 +34,9 @@ class Command(BaseCommand):
                 connect_timeout=3,
             )
         except psycopg2.OperationalError as error:
-            raise CommandError(f"PostgreSQL cannot be reached at {address}: {str(error).strip()}\n{POSTGRES_HINT}") from error
+            raise CommandError(
+                f"PostgreSQL cannot be reached at {address}: {str(error).strip()}\n{POSTGRES_HINT}"
+            ) from error
         connection.autocommit = True
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database["NAME"]])
@@ -49,4 +49,6 @@ class Command(BaseCommand):
         try:
             redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=3).ping()
         except redis.RedisError as error:
-            raise CommandError(f"Redis cannot be reached at {settings.REDIS_URL}: {error}\n{REDIS_HINT}") from error
+            raise CommandError(
+                f"Redis cannot be reached at {settings.REDIS_URL}: {error}\n{REDIS_HINT}"
+            ) from error
