@@ -30,5 +30,5 @@ urlpatterns = [
     path("", include("programme.home.urls")),
 ]
 
-handler403 = "programme.home.views.error_403"
-handler404 = "programme.home.views.error_404"
+handler403 = "programme.home.views.common.error_403"
+handler404 = "programme.home.views.common.error_404"

@@ -12,9 +12,11 @@ from programme.settings import *  # noqa: F403
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
 WORKER_INDEX = int(WORKER[2:]) if WORKER.startswith("gw") and WORKER[2:].isdigit() else 0
 REDIS_BASE = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
+# TEST_RUN_ID keeps two test runs on one machine (two checkouts, say) off each other's queues.
+RUN_ID = os.environ.get("TEST_RUN_ID", "")
 REDIS_URL = f"{REDIS_BASE}/{1 + WORKER_INDEX % 15}"
 CELERY_BROKER_URL = REDIS_URL
-CELERY_TASK_DEFAULT_QUEUE = f"portal-test-{WORKER}"
+CELERY_TASK_DEFAULT_QUEUE = f"portal-test-{RUN_ID}{WORKER}"
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -1,4 +1,4 @@
-"""Each role's home page, the landing page, and the error pages."""
+"""The landing page, where signing in leads, and the error pages."""
 
 from __future__ import annotations
 
@@ -6,10 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from programme import queries as programme_queries
-from programme.access import role_required
-from programme.home import queries
 from programme.roles import Role, primary_role
-from programme.rules import is_administrator, is_manager, is_programme_staff, is_sme_member
 
 HOME_OF_ROLE = {
     Role.SME_MEMBER: "home:sme",
@@ -35,31 +32,6 @@ def dispatch(request: HttpRequest) -> HttpResponse:
             return redirect("admin:index")
         return render(request, "home/no_role.html", status=403)
     return redirect(HOME_OF_ROLE[role])
-
-
-@role_required(is_sme_member)
-def sme_home(request: HttpRequest) -> HttpResponse:
-    programme = programme_queries.current_programme()
-    return render(request, "home/sme_home.html", {"programme": programme})
-
-
-@role_required(is_manager)
-def manager_home(request: HttpRequest) -> HttpResponse:
-    programme = programme_queries.current_programme()
-    return render(request, "home/manager_home.html", {"programme": programme})
-
-
-@role_required(is_programme_staff)
-def staff_home(request: HttpRequest) -> HttpResponse:
-    programme = programme_queries.current_programme()
-    overview = queries.staff_overview(programme) if programme else None
-    return render(request, "home/staff_home.html", {"programme": programme, "overview": overview})
-
-
-@role_required(is_administrator)
-def administrator_home(request: HttpRequest) -> HttpResponse:
-    programme = programme_queries.current_programme()
-    return render(request, "home/administrator_home.html", {"programme": programme})
 
 
 def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
