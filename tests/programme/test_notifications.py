@@ -31,6 +31,18 @@ def broker_down(settings):
     celery_app._pool = None
 
 
+def pending_notification() -> Notification:
+    person = SmeMemberFactory()
+    return notifications.store_and_schedule(
+        recipient=person,
+        email=person.email,
+        event="test",
+        language="it",
+        subject="Oggetto",
+        body_text="Testo",
+    )
+
+
 def invite(staff, email="nuovo@esempio.it", language="it"):
     from programme import services
 
@@ -40,16 +52,8 @@ def invite(staff, email="nuovo@esempio.it", language="it"):
 
 
 def test_notify_queues_the_email_on_the_real_broker_after_commit(django_capture_on_commit_callbacks):
-    person = SmeMemberFactory()
     with django_capture_on_commit_callbacks(execute=True):
-        notification = notifications.store_and_schedule(
-            recipient=person,
-            email=person.email,
-            event="test",
-            language="it",
-            subject="Oggetto",
-            body_text="Testo",
-        )
+        notification = pending_notification()
     queued = celery_queue.take_all()
     assert [(task.name, task.args) for task in queued] == [
         ("programme.tasks.deliver_notification", [notification.pk])
@@ -128,15 +132,7 @@ def test_with_the_broker_down_the_request_succeeds_and_the_sweep_delivers_exactl
 
 def test_a_failed_send_is_left_pending_and_tried_again(settings):
     settings.EMAIL_BACKEND = "tests.programme.failing_mail.FailingBackend"
-    person = SmeMemberFactory()
-    notification = notifications.store_and_schedule(
-        recipient=person,
-        email=person.email,
-        event="test",
-        language="it",
-        subject="Oggetto",
-        body_text="Testo",
-    )
+    notification = pending_notification()
     with pytest.raises(OSError):
         notifications.deliver_email(notification.pk)
     notification.refresh_from_db()
@@ -153,15 +149,7 @@ def test_a_claim_left_by_a_dead_worker_is_taken_again_after_a_while(settings):
 
     from django.utils import timezone
 
-    person = SmeMemberFactory()
-    notification = notifications.store_and_schedule(
-        recipient=person,
-        email=person.email,
-        event="test",
-        language="it",
-        subject="Oggetto",
-        body_text="Testo",
-    )
+    notification = pending_notification()
     Notification.objects.filter(pk=notification.pk).update(
         email_status=EmailStatus.SENDING, email_claimed_at=timezone.now()
     )
