@@ -9,6 +9,7 @@ from collections.abc import Callable
 from allauth.account.internal.flows.login import get_authentication_records
 from allauth.mfa.models import Authenticator
 from allauth.mfa.utils import is_mfa_enabled
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
@@ -54,17 +55,26 @@ class IdleSessionMiddleware:
         return self.get_response(request)
 
 
-class UserLanguageMiddleware:
-    """A signed-in person sees the portal in the language of their profile."""
+class LanguageMiddleware:
+    """Italian unless the person chose English: a signed-in person's profile decides, then
+    the language switch's cookie. The browser's own preference is not followed, so the
+    portal opens in Italian for everyone until they switch."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        language = settings.LANGUAGE_CODE
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
         if request.user.is_authenticated and request.user.language:
-            translation.activate(request.user.language)
-            request.LANGUAGE_CODE = request.user.language
-        return self.get_response(request)
+            language = request.user.language
+        elif chosen in dict(settings.LANGUAGES):
+            language = chosen
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        return response
 
 
 # Pages a staff member or administrator reaches before the second factor: the

@@ -17,7 +17,9 @@ TOO_MANY = "Too many failed login attempts"
 
 
 def attempt(email, password, address="10.0.0.1"):
-    return Client(REMOTE_ADDR=address, HTTP_ACCEPT_LANGUAGE="en").post(
+    client = Client(REMOTE_ADDR=address)
+    client.cookies["django_language"] = "en"
+    return client.post(
         reverse("account_login"), {"login": email, "password": password}
     )
 

@@ -216,3 +216,14 @@ def test_staff_is_told_to_set_up_the_second_factor_before_any_page(programme):
         response = client.get(reverse(name))
         assert response.status_code == 302
         assert response["Location"] == reverse("mfa_activate_totp")
+
+
+def test_the_portal_opens_in_italian_whatever_the_browser_prefers(programme):
+    page = Client(HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").get(reverse("home:landing"))
+    assert page["Content-Language"] == "it"
+    assert "Come funziona" in page.content.decode()
+    client = Client()
+    client.post(reverse("programme:language"), {"language": "en", "next": "/"})
+    page = client.get(reverse("home:landing"))
+    assert page["Content-Language"] == "en"
+    assert "How it works" in page.content.decode()
