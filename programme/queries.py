@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import datetime
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import QuerySet
@@ -20,6 +24,40 @@ def timeline(obj: models.Model) -> QuerySet[AuditEntry]:
         .select_related("actor")
         .order_by("created_at", "id")
     )
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """An audit entry as the timeline include shows it, with words instead of codes."""
+
+    created_at: datetime.datetime
+    actor: User | None
+    action: str
+    from_status: str
+    to_status: str
+    reason: str
+
+
+def described(
+    entries: Iterable[AuditEntry], *, actions: Mapping[str, str], statuses: type[models.TextChoices]
+) -> list[TimelineEntry]:
+    """The entries in words: each action's label, each status's label in the reader's language."""
+    labels = dict(statuses.choices)
+
+    def status(value: str) -> str:
+        return str(labels.get(value, value)) if value else ""
+
+    return [
+        TimelineEntry(
+            created_at=entry.created_at,
+            actor=entry.actor,
+            action=str(actions.get(entry.action, entry.action)),
+            from_status=status(entry.from_status),
+            to_status=status(entry.to_status),
+            reason=entry.reason,
+        )
+        for entry in entries
+    ]
 
 
 def recent_audit(programme: Programme, limit: int = 10) -> list[AuditEntry]:

@@ -155,6 +155,8 @@ ACCOUNT_RATE_LIMITS = {
 }
 MFA_ADAPTER = "programme.adapters.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# One 30-second step of clock drift either way, as authenticator apps expect.
+MFA_TOTP_TOLERANCE = 1
 MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="Portale Manager per le PMI")
 
 LANGUAGE_CODE = "it"

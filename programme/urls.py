@@ -27,6 +27,8 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("gestione/", admin.site.urls),
     path("", include(programme_patterns)),
+    path("", include("managers.urls")),
+    path("", include("smes.urls")),
     path("", include("programme.home.urls")),
 ]
 

@@ -8,8 +8,10 @@ from dataclasses import dataclass, field
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
+from managers import demo as manager_demo
 from programme import demo as programme_demo
 from programme.models import EmailStatus, Notification, Programme, User
+from smes import demo as sme_demo
 
 DEMO_SEED = 20260301
 
@@ -35,6 +37,8 @@ def rebuild() -> DemoContext:
         password_hash=password_hash,
     )
     context.accounts = programme_demo.create_accounts(password_hash)
+    sme_demo.create(context)
+    manager_demo.create(context)
     # The demo's history happened in the past: nobody is e-mailed about it.
     Notification.objects.filter(
         email__endswith=f"@{programme_demo.DEMO_EMAIL_DOMAIN}", email_status=EmailStatus.PENDING

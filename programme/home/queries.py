@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from managers import queries as manager_queries
 from programme import queries as programme_queries
 from programme.models import Programme
+from smes import queries as sme_queries
 
 HEADLINE_KEYS = (
     "smes_enrolled",
@@ -23,6 +25,8 @@ def headline_figures(programme: Programme | None) -> dict[str, int]:
     if programme is None:
         return figures
     figures["assessments_planned"] = programme.assessment_quota
+    figures.update(sme_queries.headline_figures(programme))
+    figures.update(manager_queries.headline_figures(programme))
     return figures
 
 

@@ -19,9 +19,7 @@ TOO_MANY = "Too many failed login attempts"
 def attempt(email, password, address="10.0.0.1"):
     client = Client(REMOTE_ADDR=address)
     client.cookies["django_language"] = "en"
-    return client.post(
-        reverse("account_login"), {"login": email, "password": password}
-    )
+    return client.post(reverse("account_login"), {"login": email, "password": password})
 
 
 @pytest.mark.parametrize(
