@@ -15,6 +15,7 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from managers import checks, merit, queries
 from managers.models import (
@@ -200,12 +201,13 @@ def profile_save(
     return manager
 
 
+# Lazy: read in the language of the person who uploads, not the one active at import.
 CV_MESSAGES = {
-    "empty": _("The file is empty. Choose your CV as a PDF file."),
-    "too_large": _("The file is larger than 5 MB. Save a lighter PDF (fewer images, lower resolution)."),
-    "not_pdf": _("This file is not a PDF, whatever its name says. Export your CV as PDF and upload that."),
-    "encrypted": _("The PDF is protected by a password, so staff could not read it. Upload it without one."),
-    "unreadable": _("The PDF is damaged and cannot be read. Export it again and upload the new file."),
+    "empty": gettext_lazy("The file is empty. Choose your CV as a PDF file."),
+    "too_large": gettext_lazy("The file is larger than 5 MB. Save a lighter PDF (fewer images, lower resolution)."),
+    "not_pdf": gettext_lazy("This file is not a PDF, whatever its name says. Export your CV as PDF and upload that."),
+    "encrypted": gettext_lazy("The PDF is protected by a password, so staff could not read it. Upload it without one."),
+    "unreadable": gettext_lazy("The PDF is damaged and cannot be read. Export it again and upload the new file."),
 }
 
 

@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from managers import queries, services
@@ -406,11 +407,12 @@ def conflict_declare(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail_page(request, manager, conflict_form=form, status=400)
 
 
+# Lazy: shown in the language of the staff member who decides.
 DECISIONS = {
-    "select": (services.manager_select, _("The manager is selected and told.")),
-    "not_select": (services.manager_not_select, _("The manager is not selected and is told why.")),
-    "suspend": (services.manager_suspend, _("The manager is suspended and told why.")),
-    "reinstate": (services.manager_reinstate, _("The manager is back in the pool and told.")),
+    "select": (services.manager_select, gettext_lazy("The manager is selected and told.")),
+    "not_select": (services.manager_not_select, gettext_lazy("The manager is not selected and is told why.")),
+    "suspend": (services.manager_suspend, gettext_lazy("The manager is suspended and told why.")),
+    "reinstate": (services.manager_reinstate, gettext_lazy("The manager is back in the pool and told.")),
 }
 
 

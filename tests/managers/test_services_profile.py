@@ -56,7 +56,7 @@ def upload(programme, user, content: bytes, name: str = "cv.pdf"):
 
 
 def test_the_first_save_creates_a_draft_and_normalises_the_vat_numbers(programme):
-    user = ManagerUserFactory()
+    user = ManagerUserFactory(language="en")
     manager = save(programme, user)
     assert manager.status == ManagerStatus.DRAFT
     assert manager.declared_vat_numbers == [vat("0123456015")]
@@ -67,7 +67,7 @@ def test_the_first_save_creates_a_draft_and_normalises_the_vat_numbers(programme
 
 
 def test_saving_again_replaces_sectors_and_competences(programme):
-    user = ManagerUserFactory()
+    user = ManagerUserFactory(language="en")
     save(programme, user)
     manager = save(
         programme,
@@ -92,7 +92,7 @@ def test_saving_again_replaces_sectors_and_competences(programme):
     ids=["bad vat", "capacity 4", "unknown section", "division of another section", "twice"],
 )
 def test_a_bad_profile_is_refused_next_to_its_field_and_nothing_is_saved(programme, details, sectors, field):
-    user = ManagerUserFactory()
+    user = ManagerUserFactory(language="en")
     with pytest.raises(ValidationError) as refused:
         save(programme, user, details=details, sectors=sectors)
     assert field in refused.value.message_dict
@@ -120,7 +120,7 @@ def test_only_managers_keep_a_profile_and_not_after_leaving(programme):
 
 
 def test_a_real_pdf_is_stored_under_a_generated_name_outside_public_media(programme, settings):
-    user = ManagerUserFactory()
+    user = ManagerUserFactory(language="en")
     manager = upload(programme, user, pdf_bytes(), name="../../etc/passwd.pdf")
     assert manager.cv.name.startswith(f"cv/{programme.pk}/")
     assert "passwd" not in manager.cv.name
@@ -131,7 +131,7 @@ def test_a_real_pdf_is_stored_under_a_generated_name_outside_public_media(progra
 
 
 def test_a_new_cv_replaces_the_old_file_after_commit(programme, django_capture_on_commit_callbacks):
-    user = ManagerUserFactory()
+    user = ManagerUserFactory(language="en")
     first = upload(programme, user, pdf_bytes())
     old_path = first.cv.path
     with django_capture_on_commit_callbacks(execute=True):
@@ -152,7 +152,7 @@ def test_a_new_cv_replaces_the_old_file_after_commit(programme, django_capture_o
     ],
 )
 def test_a_bad_cv_is_refused_with_a_message_and_nothing_is_stored(programme, content, message):
-    user = ManagerUserFactory()
+    user = ManagerUserFactory(language="en")
     with pytest.raises(ValidationError) as refused:
         upload(programme, user, content)
     assert message in refused.value.message_dict["cv"][0]
@@ -160,7 +160,7 @@ def test_a_bad_cv_is_refused_with_a_message_and_nothing_is_stored(programme, con
 
 
 def test_the_application_needs_a_complete_profile_and_the_declaration(programme):
-    user = ManagerUserFactory()
+    user = ManagerUserFactory(language="en")
     manager = save(programme, user, details={"phone": ""})
     with pytest.raises(ValidationError) as refused:
         services.manager_apply(manager=manager, by=user, truthful_declaration=True)
@@ -174,7 +174,7 @@ def test_the_application_needs_a_complete_profile_and_the_declaration(programme)
 
 
 def test_a_complete_application_is_submitted_audited_and_acknowledged(programme):
-    user = ManagerUserFactory()
+    user = ManagerUserFactory(language="en")
     save(programme, user)
     manager = upload(programme, user, pdf_bytes())
     assert missing_for_application(Manager.objects.get(pk=manager.pk)) == []
@@ -190,11 +190,11 @@ def test_a_complete_application_is_submitted_audited_and_acknowledged(programme)
 
 
 def test_nobody_submits_another_managers_application(programme):
-    user = ManagerUserFactory()
+    user = ManagerUserFactory(language="en")
     save(programme, user)
     manager = upload(programme, user, pdf_bytes())
     with pytest.raises(PermissionDenied):
-        services.manager_apply(manager=manager, by=ManagerUserFactory(), truthful_declaration=True)
+        services.manager_apply(manager=manager, by=ManagerUserFactory(language="en"), truthful_declaration=True)
 
 
 def test_an_application_is_submitted_once(programme):

@@ -250,7 +250,7 @@ def test_the_transitions_are_the_designed_ones():
 def test_a_manager_who_leaves_gets_no_new_smes_and_every_staff_member_is_told(programme, status):
     manager = ManagerFactory(programme=programme, status=status)
     Manager.objects.filter(pk=manager.pk).update(open_assessments=1)
-    first, second = StaffFactory(), StaffFactory()
+    first, second = StaffFactory(language="en"), StaffFactory(language="en")
     StaffFactory(is_active=False)
     services.manager_leave(manager=manager, by=manager.user, reason="Ho trovato un nuovo incarico.")
     manager.refresh_from_db()
