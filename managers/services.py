@@ -576,14 +576,14 @@ def unavailability_remove(*, period: UnavailabilityPeriod, by: User) -> None:
     period.delete()
 
 
-def _may_move_capacity(by: User, manager: Manager) -> bool:
+def _may_move_capacity(by: User | None, manager: Manager) -> bool:
     # Staff confirm matching (taking capacity); the manager's own decline or staff's
-    # cancellation gives it back.
-    return is_programme_staff(by) or manager.user_id == by.pk
+    # cancellation gives it back; None is the portal itself (an assessment that lapses).
+    return by is None or is_programme_staff(by) or manager.user_id == by.pk
 
 
 @transaction.atomic
-def capacity_take(*, manager: Manager, by: User) -> Manager:
+def capacity_take(*, manager: Manager, by: User | None) -> Manager:
     """One more open assessment for the manager, under a lock of their row. Refused if
     they are not in the pool or already follow as many SMEs as they can. The assessment
     services call this; the counter is not audited here because they audit the assessment."""
@@ -600,7 +600,7 @@ def capacity_take(*, manager: Manager, by: User) -> Manager:
 
 
 @transaction.atomic
-def capacity_release(*, manager: Manager, by: User) -> Manager:
+def capacity_release(*, manager: Manager, by: User | None) -> Manager:
     """One open assessment fewer (declined, cancelled or completed), under a lock of the row."""
     locked = _locked(manager)
     if not _may_move_capacity(by, locked):
