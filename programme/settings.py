@@ -206,6 +206,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "programme.tasks.deliver_pending_notifications",
         "schedule": timedelta(minutes=1),
     },
+    "watch-matching-runs": {
+        "task": "assessments.tasks.watch_matching_runs",
+        "schedule": timedelta(minutes=1),
+    },
+    "lapse-unanswered-assessments": {
+        "task": "assessments.tasks.lapse_unanswered_assessments",
+        "schedule": timedelta(hours=1),
+    },
+    "remind-unanswered-assessments": {
+        "task": "assessments.tasks.remind_unanswered_assessments",
+        "schedule": timedelta(hours=1),
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
 

@@ -27,6 +27,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("gestione/", admin.site.urls),
     path("", include(programme_patterns)),
+    path("", include("assessments.urls")),
     path("", include("managers.urls")),
     path("", include("smes.urls")),
     path("", include("programme.home.urls")),

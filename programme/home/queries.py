@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from assessments import queries as assessment_queries
 from managers import queries as manager_queries
 from programme import queries as programme_queries
 from programme.models import Programme
@@ -27,6 +28,7 @@ def headline_figures(programme: Programme | None) -> dict[str, int]:
     figures["assessments_planned"] = programme.assessment_quota
     figures.update(sme_queries.headline_figures(programme))
     figures.update(manager_queries.headline_figures(programme))
+    figures.update(assessment_queries.headline_figures(programme))
     return figures
 
 

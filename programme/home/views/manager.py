@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from assessments import queries as assessment_queries
 from managers import queries as manager_queries
 from managers.rules import can_leave_pool, can_set_unavailability
 from programme import queries as programme_queries
@@ -28,6 +29,9 @@ def manager_home(request: HttpRequest) -> HttpResponse:
             "can_leave": manager is not None and can_leave_pool(request.user, manager),
             "can_set_unavailability": manager is not None and can_set_unavailability(request.user, manager),
             "timeline": manager_queries.timeline(manager, for_manager=True) if manager else [],
+            "assessments": list(assessment_queries.manager_assessments(request.user, programme))
+            if manager
+            else [],
             "today": timezone.localdate(),
         },
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from assessments import queries as assessment_queries
 from programme import queries as programme_queries
 from programme.access import role_required
 from programme.rules import is_sme_member
@@ -24,5 +25,6 @@ def sme_home(request: HttpRequest) -> HttpResponse:
             "company": membership.company if membership else None,
             "application": application,
             "timeline": sme_queries.timeline(application, for_members=True) if application else [],
+            "assessment": assessment_queries.sme_assessment(application),
         },
     )
