@@ -194,7 +194,9 @@ def test_nobody_submits_another_managers_application(programme):
     save(programme, user)
     manager = upload(programme, user, pdf_bytes())
     with pytest.raises(PermissionDenied):
-        services.manager_apply(manager=manager, by=ManagerUserFactory(language="en"), truthful_declaration=True)
+        services.manager_apply(
+            manager=manager, by=ManagerUserFactory(language="en"), truthful_declaration=True
+        )
 
 
 def test_an_application_is_submitted_once(programme):
