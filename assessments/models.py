@@ -5,7 +5,11 @@ when staff confirm a matching proposal; there is no separate assignment model.""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -13,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from managers.models import Manager
 from programme.models import Programme
+from programme.reference import AssessmentArea
 from smes.models import Application
 
 
@@ -190,6 +195,16 @@ class Assessment(models.Model):
     lapsed_at = models.DateTimeField(_("lapsed on"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled on"), null=True, blank=True)
     cancel_reason = models.TextField(_("reason for cancelling"), blank=True)
+    # The work, once accepted.
+    due_on = models.DateField(_("to be completed by"), null=True, blank=True)
+    started_at = models.DateTimeField(_("work started on"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("report submitted on"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("completed on"), null=True, blank=True)
+    returned_at = models.DateTimeField(_("last returned on"), null=True, blank=True)
+    return_comments = models.TextField(_("staff's comments on the report"), blank=True)
+    summary = models.TextField(_("summary of the assessment"), blank=True)
+    draft_saved_at = models.DateTimeField(_("draft last saved"), null=True, blank=True)
+    overdue_reminder_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -213,6 +228,15 @@ class Assessment(models.Model):
         return self.status in OPEN_STATUSES
 
     @property
+    def is_overdue(self) -> bool:
+        return (
+            self.due_on is not None
+            and self.status
+            in (AssessmentStatus.ACCEPTED, AssessmentStatus.IN_PROGRESS, AssessmentStatus.SUBMITTED)
+            and timezone.localdate() > self.due_on
+        )
+
+    @property
     def contact_shared(self) -> bool:
         """Both sides see each other's contact details once the manager has accepted."""
         return self.status in (
@@ -221,3 +245,228 @@ class Assessment(models.Model):
             AssessmentStatus.SUBMITTED,
             AssessmentStatus.COMPLETED,
         )
+
+
+LEVEL_VALIDATORS = [MinValueValidator(0), MaxValueValidator(5)]
+
+
+class Level(models.IntegerChoices):
+    """The 0-5 scale of the model (DESIGN.md); the EU tool's 0-100 score is the level times 20."""
+
+    NOT_STARTED = 0, _("0 - not started")
+    AWARE = 1, _("1 - aware")
+    EXPERIMENTING = 2, _("2 - experimenting")
+    ADOPTED_IN_PART = 3, _("3 - adopted in part")
+    INTEGRATED = 4, _("4 - integrated")
+    LEADING = 5, _("5 - leading")
+
+
+class DurationUnit(models.TextChoices):
+    HOURS = "hours", _("hours")
+    HALF_DAYS = "half_days", _("half days")
+
+
+class VisitMode(models.TextChoices):
+    ON_SITE = "on_site", _("On site")
+    REMOTE = "remote", _("Remote")
+
+
+class VisitConfirmation(models.TextChoices):
+    PENDING = "pending", _("Awaiting the SME")
+    CONFIRMED = "confirmed", _("Confirmed by the SME")
+    DISPUTED = "disputed", _("Disputed by the SME")
+
+
+HOURS_PER_DAY = Decimal("8")
+
+
+class Visit(models.Model):
+    """A visit (or remote session) of the manager, counted against the free support days."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="visits")
+    held_on = models.DateField(_("date"))
+    duration_unit = models.CharField(_("measured in"), max_length=10, choices=DurationUnit.choices)
+    duration = models.DecimalField(
+        _("duration"), max_digits=4, decimal_places=1, validators=[MinValueValidator(Decimal("0.5"))]
+    )
+    mode = models.CharField(_("how"), max_length=8, choices=VisitMode.choices, default=VisitMode.ON_SITE)
+    participants = models.CharField(_("who took part"), max_length=500, blank=True)
+    preparation_hours = models.DecimalField(
+        _("preparation (hours)"),
+        max_digits=4,
+        decimal_places=1,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    over_allowance_reason = models.TextField(_("why past the allowance"), blank=True)
+    confirmation = models.CharField(
+        _("SME's confirmation"),
+        max_length=10,
+        choices=VisitConfirmation.choices,
+        default=VisitConfirmation.PENDING,
+    )
+    sme_comment = models.TextField(_("SME's comment"), blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("visit")
+        verbose_name_plural = _("visits")
+        ordering = ["held_on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.assessment_id} {self.held_on}"
+
+    @property
+    def days(self) -> Decimal:
+        """The support days this visit uses: hours over an 8-hour day, or half days."""
+        if self.duration_unit == DurationUnit.HALF_DAYS:
+            return self.duration / 2
+        return self.duration / HOURS_PER_DAY
+
+
+class Finding(models.Model):
+    """The manager's finding on one dimension of the model: where the SME stands, where it
+    can get, and why."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="findings")
+    dimension = models.CharField(_("dimension"), max_length=32, choices=AssessmentArea.choices)
+    current_level = models.PositiveSmallIntegerField(
+        _("current level"), choices=Level.choices, null=True, blank=True, validators=LEVEL_VALIDATORS
+    )
+    target_level = models.PositiveSmallIntegerField(
+        _("target level"), choices=Level.choices, null=True, blank=True, validators=LEVEL_VALIDATORS
+    )
+    evidence = models.TextField(_("evidence"), blank=True)
+    strengths = models.TextField(_("strengths"), blank=True)
+    gaps = models.TextField(_("gaps"), blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("finding")
+        verbose_name_plural = _("findings")
+        ordering = ["assessment", "dimension"]
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "dimension"], name="finding_one_per_dimension"),
+            models.CheckConstraint(
+                condition=Q(current_level__isnull=True) | Q(current_level__lte=5),
+                name="finding_current_level_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(target_level__isnull=True) | Q(target_level__lte=5),
+                name="finding_target_level_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assessment_id} {self.dimension}"
+
+    @property
+    def is_scored(self) -> bool:
+        return self.current_level is not None and self.target_level is not None
+
+    @property
+    def current_score(self) -> int | None:
+        """On the EU tool's 0-100 scale."""
+        return None if self.current_level is None else self.current_level * 20
+
+
+class Rating(models.TextChoices):
+    HIGH = "high", _("High")
+    MEDIUM = "medium", _("Medium")
+    LOW = "low", _("Low")
+
+
+class Recommendation(models.Model):
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="recommendations")
+    title = models.CharField(_("title"), max_length=200)
+    dimension = models.CharField(_("dimension"), max_length=32, choices=AssessmentArea.choices)
+    description = models.TextField(_("description"), blank=True)
+    priority = models.CharField(_("priority"), max_length=6, choices=Rating.choices, default=Rating.MEDIUM)
+    impact = models.CharField(
+        _("expected impact"), max_length=6, choices=Rating.choices, default=Rating.MEDIUM
+    )
+    effort = models.CharField(_("effort"), max_length=6, choices=Rating.choices, default=Rating.MEDIUM)
+    horizon_months = models.PositiveSmallIntegerField(
+        _("horizon (months)"), default=6, validators=[MinValueValidator(1), MaxValueValidator(60)]
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("recommendation")
+        verbose_name_plural = _("recommendations")
+        ordering = ["assessment", "position", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ProjectOutline(models.Model):
+    """Where the SME wants one, the outline of a development project it could take on."""
+
+    assessment = models.OneToOneField(Assessment, on_delete=models.CASCADE, related_name="project_outline")
+    title = models.CharField(_("title"), max_length=200)
+    objectives = models.TextField(_("objectives"), blank=True)
+    dimensions = ArrayField(
+        models.CharField(max_length=32, choices=AssessmentArea.choices),
+        verbose_name=_("dimensions"),
+        default=list,
+        blank=True,
+    )
+    estimated_cost = models.DecimalField(
+        _("estimated cost (EUR)"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    duration_months = models.PositiveSmallIntegerField(
+        _("duration (months)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("project outline")
+        verbose_name_plural = _("project outlines")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Feedback(models.Model):
+    """The SME's rating of the assessment once completed; staff read it."""
+
+    assessment = models.OneToOneField(Assessment, on_delete=models.CASCADE, related_name="feedback")
+    rating = models.PositiveSmallIntegerField(
+        _("rating"), validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    comment = models.TextField(_("comment"), blank=True)
+    given_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("feedback")
+        verbose_name_plural = _("feedback")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rating__gte=1) & Q(rating__lte=5), name="feedback_rating_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assessment_id}: {self.rating}"

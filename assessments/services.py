@@ -505,7 +505,8 @@ def assessment_accept(*, assessment: Assessment, by: User) -> Assessment:
         raise ValidationError(_("The time to answer has passed."))
     locked.status = AssessmentStatus.ACCEPTED
     locked.accepted_at = timezone.now()
-    locked.save(update_fields=["status", "accepted_at", "updated_at"])
+    locked.due_on = timezone.localdate() + datetime.timedelta(days=locked.programme.days_to_complete)
+    locked.save(update_fields=["status", "accepted_at", "due_on", "updated_at"])
     audit.record(
         obj=locked,
         actor=by,
