@@ -1,0 +1,1 @@
+"""The manager's workspace: visits, findings, recommendations, the report's submission."""
