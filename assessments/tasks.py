@@ -28,3 +28,8 @@ def lapse_unanswered_assessments() -> int:
 def remind_unanswered_assessments() -> int:
     """Periodic: remind managers, once, of an assessment awaiting their answer."""
     return services.assessments_remind()
+
+
+# The staff side's periodic tasks live beside their services; imported here so the worker,
+# which finds tasks by app, registers them.
+from assessments.review import tasks as review_tasks  # noqa: E402, F401
