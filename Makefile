@@ -20,11 +20,16 @@ $(VENV)/.installed: pyproject.toml
 	@echo "Writing a local .env (DEBUG on, a generated secret key)"
 	@printf 'DEBUG=on\nSECRET_KEY=%s\n' "$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')" > .env
 
-# gettext's tools compile the catalogues; installed from Debian's packages when missing.
+# Debian packages the portal needs: gettext's tools compile the catalogues; pango,
+# harfbuzz and a font let WeasyPrint draw the PDF reports. Installed when missing.
+DEBIAN_PACKAGES := gettext libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 system-packages:
-	@command -v msgfmt >/dev/null || { echo "Installing gettext"; \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq gettext >/dev/null; \
-	  else sudo apt-get update -qq && sudo apt-get install -y -qq gettext >/dev/null; fi; }
+	@missing="$$(for package in $(DEBIAN_PACKAGES); do dpkg -s $$package >/dev/null 2>&1 || echo $$package; done)"; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing $$missing"; \
+	  sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+	  $$sudo apt-get update -qq && $$sudo apt-get install -y -qq $$missing >/dev/null; \
+	fi
 
 setup: $(VENV)/.installed .env system-packages
 	$(MANAGE) prepare_services

@@ -204,10 +204,18 @@ def profile_save(
 # Lazy: read in the language of the person who uploads, not the one active at import.
 CV_MESSAGES = {
     "empty": gettext_lazy("The file is empty. Choose your CV as a PDF file."),
-    "too_large": gettext_lazy("The file is larger than 5 MB. Save a lighter PDF (fewer images, lower resolution)."),
-    "not_pdf": gettext_lazy("This file is not a PDF, whatever its name says. Export your CV as PDF and upload that."),
-    "encrypted": gettext_lazy("The PDF is protected by a password, so staff could not read it. Upload it without one."),
-    "unreadable": gettext_lazy("The PDF is damaged and cannot be read. Export it again and upload the new file."),
+    "too_large": gettext_lazy(
+        "The file is larger than 5 MB. Save a lighter PDF (fewer images, lower resolution)."
+    ),
+    "not_pdf": gettext_lazy(
+        "This file is not a PDF, whatever its name says. Export your CV as PDF and upload that."
+    ),
+    "encrypted": gettext_lazy(
+        "The PDF is protected by a password, so staff could not read it. Upload it without one."
+    ),
+    "unreadable": gettext_lazy(
+        "The PDF is damaged and cannot be read. Export it again and upload the new file."
+    ),
 }
 
 

@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -218,6 +219,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "assessments.tasks.remind_unanswered_assessments",
         "schedule": timedelta(hours=1),
     },
+    "remind-overdue-assessments": {
+        "task": "assessments.review.tasks.remind_overdue_assessments",
+        "schedule": timedelta(hours=1),
+    },
+    # Daily, but each staff member gets the digest once per ISO week (see the service).
+    "overdue-assessments-digest": {
+        "task": "assessments.review.tasks.send_overdue_digest",
+        "schedule": crontab(minute=30, hour=7),
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
 
@@ -266,5 +276,10 @@ LOGGING = {
     "formatters": {"line": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "line"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # WeasyPrint logs a line per step of every PDF at INFO.
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
+from assessments import demo as assessment_demo
 from managers import demo as manager_demo
 from programme import demo as programme_demo
 from programme.models import EmailStatus, Notification, Programme, User
@@ -29,6 +30,8 @@ class DemoContext:
 @transaction.atomic
 def rebuild() -> DemoContext:
     """Delete the demo programme's own data and create it again, the same every time."""
+    # Assessments protect their managers, so they go first.
+    assessment_demo.delete()
     programme_demo.delete()
     password_hash = make_password(programme_demo.DEMO_PASSWORD)
     context = DemoContext(
@@ -39,6 +42,7 @@ def rebuild() -> DemoContext:
     context.accounts = programme_demo.create_accounts(password_hash)
     sme_demo.create(context)
     manager_demo.create(context)
+    assessment_demo.create(context)
     # The demo's history happened in the past: nobody is e-mailed about it.
     Notification.objects.filter(
         email__endswith=f"@{programme_demo.DEMO_EMAIL_DOMAIN}", email_status=EmailStatus.PENDING

@@ -58,6 +58,8 @@ def test_seed_demo_builds_the_same_programme_every_time_and_touches_nothing_else
     assert first["assessments_planned"] == 100
     assert first["smes_enrolled"] == 100
     assert first["managers_selected"] == 105
+    assert first["assessments_assigned"] == 100
+    assert first["assessments_completed"] == 84
     assert not Notification.objects.filter(
         email__endswith="@demo.example", email_status=EmailStatus.PENDING
     ).exists()
