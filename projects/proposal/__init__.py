@@ -1,0 +1,1 @@
+"""Proposing a development project (the SME with its manager) and its eligibility (staff)."""
