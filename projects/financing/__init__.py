@@ -1,0 +1,1 @@
+"""The administrators' decisions within the envelope, and the financing of approved projects."""
