@@ -31,6 +31,8 @@ urlpatterns = [
     path("", include("assessments.work.urls")),
     path("", include("assessments.review.urls")),
     path("", include("assessments.reports.urls")),
+    path("", include("projects.proposal.urls")),
+    path("", include("projects.financing.urls")),
     path("", include("managers.urls")),
     path("", include("smes.urls")),
     path("", include("programme.home.urls")),

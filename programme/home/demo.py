@@ -12,6 +12,7 @@ from assessments import demo as assessment_demo
 from managers import demo as manager_demo
 from programme import demo as programme_demo
 from programme.models import EmailStatus, Notification, Programme, User
+from projects import demo as project_demo
 from smes import demo as sme_demo
 
 DEMO_SEED = 20260301
@@ -30,7 +31,8 @@ class DemoContext:
 @transaction.atomic
 def rebuild() -> DemoContext:
     """Delete the demo programme's own data and create it again, the same every time."""
-    # Assessments protect their managers, so they go first.
+    # Projects protect their assessments, and assessments their managers: they go first.
+    project_demo.delete()
     assessment_demo.delete()
     programme_demo.delete()
     password_hash = make_password(programme_demo.DEMO_PASSWORD)
@@ -43,6 +45,7 @@ def rebuild() -> DemoContext:
     sme_demo.create(context)
     manager_demo.create(context)
     assessment_demo.create(context)
+    project_demo.create(context)
     # The demo's history happened in the past: nobody is e-mailed about it.
     Notification.objects.filter(
         email__endswith=f"@{programme_demo.DEMO_EMAIL_DOMAIN}", email_status=EmailStatus.PENDING

@@ -6,6 +6,7 @@ from assessments import queries as assessment_queries
 from managers import queries as manager_queries
 from programme import queries as programme_queries
 from programme.models import Programme
+from projects import queries as project_queries
 from smes import queries as sme_queries
 
 HEADLINE_KEYS = (
@@ -29,6 +30,7 @@ def headline_figures(programme: Programme | None) -> dict[str, int]:
     figures.update(sme_queries.headline_figures(programme))
     figures.update(manager_queries.headline_figures(programme))
     figures.update(assessment_queries.headline_figures(programme))
+    figures.update(project_queries.headline_figures(programme))
     return figures
 
 

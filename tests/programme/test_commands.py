@@ -60,6 +60,7 @@ def test_seed_demo_builds_the_same_programme_every_time_and_touches_nothing_else
     assert first["managers_selected"] == 105
     assert first["assessments_assigned"] == 100
     assert first["assessments_completed"] == 84
+    assert first["projects_eligible"] == first["projects_approved"] == first["projects_started"] == 10
     assert not Notification.objects.filter(
         email__endswith="@demo.example", email_status=EmailStatus.PENDING
     ).exists()
