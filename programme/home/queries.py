@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Aggregate, Avg, Count, F, FloatField, Func, OuterRef, Q, QuerySet, Subquery, Sum
+from django.utils.translation import gettext_lazy as _
+
 from assessments import queries as assessment_queries
+from assessments.models import Assessment, AssessmentStatus, Finding
+from assessments.review import queries as review_queries
 from managers import queries as manager_queries
+from managers.models import Manager, ManagerStatus
 from programme import queries as programme_queries
+from programme import reference
 from programme.models import Programme
+from programme.reference import EU_DIMENSIONS, AssessmentArea, Province
 from projects import queries as project_queries
+from projects.models import ProjectStatus
 from smes import queries as sme_queries
+from smes.models import Application, ApplicationStatus, SizeClass
 
 HEADLINE_KEYS = (
     "smes_enrolled",
@@ -38,4 +51,331 @@ def staff_overview(programme: Programme) -> dict:
     return {
         "figures": headline_figures(programme),
         "recent": programme_queries.recent_audit(programme),
+    }
+
+
+# The staff dashboard. Every figure is an aggregate computed by PostgreSQL, so the page
+# makes the same number of queries for ten SMEs as for ten thousand.
+
+BUSIEST_FEW = 5
+WORKLOAD_STATUSES = (ManagerStatus.SELECTED, ManagerStatus.SUSPENDED)
+WORKLOAD_SORTS: dict[str, tuple] = {
+    "busiest": (
+        F("open_load").desc(),
+        F("completed_load").desc(),
+        "user__last_name",
+        "user__first_name",
+        "pk",
+    ),
+    "idlest": (F("open_load").asc(), F("completed_load").asc(), "user__last_name", "user__first_name", "pk"),
+}
+DEFAULT_WORKLOAD_SORT = "busiest"
+
+
+class Median(Aggregate):
+    """The median of a numeric expression, by PostgreSQL's percentile_cont (NULLs are left out)."""
+
+    function = "PERCENTILE_CONT"
+    name = "Median"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+
+class DaysBetween(Func):
+    """Days (with fractions) from the second timestamp to the first."""
+
+    arg_joiner = " - "
+    template = "(EXTRACT(EPOCH FROM (%(expressions)s)) / 86400.0)::double precision"
+    output_field = FloatField()
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of the funnel, with its share of the first step (in per cent)."""
+
+    key: str
+    label: str
+    count: int
+    share: float | None
+
+
+@dataclass(frozen=True)
+class BreakdownRow:
+    key: str
+    label: str
+    applied: int
+    enrolled: int
+    completed: int
+
+
+@dataclass(frozen=True)
+class LevelRow:
+    dimension: str
+    label: str
+    is_eu: bool
+    current: float | None
+    target: float | None
+    findings: int
+
+
+def _share(count: int, whole: int) -> float | None:
+    return round(100 * count / whole, 1) if whole else None
+
+
+def funnel(programme: Programme) -> list[Step]:
+    """From application to started project: how many SMEs reached each step (ever, so an
+    SME that later withdrew still counts for the steps it passed). One query."""
+    is_eligible = (
+        (Q(decided_at__isnull=False) & ~Q(status=ApplicationStatus.INELIGIBLE))
+        | Q(enrolled_at__isnull=False)
+        | Q(status__in=[ApplicationStatus.ELIGIBLE, ApplicationStatus.ENROLLED, ApplicationStatus.WAITLISTED])
+    )
+    counts = Application.objects.filter(programme=programme).aggregate(
+        submitted=Count("pk", distinct=True, filter=Q(submitted_at__isnull=False)),
+        eligible=Count("pk", distinct=True, filter=is_eligible),
+        enrolled=Count(
+            "pk", distinct=True, filter=Q(enrolled_at__isnull=False) | Q(status=ApplicationStatus.ENROLLED)
+        ),
+        matched=Count("pk", distinct=True, filter=Q(assessments__pk__isnull=False)),
+        accepted=Count("pk", distinct=True, filter=Q(assessments__accepted_at__isnull=False)),
+        completed=Count("pk", distinct=True, filter=Q(assessments__status=AssessmentStatus.COMPLETED)),
+        project_eligible=Count(
+            "pk", distinct=True, filter=Q(assessments__project__status__in=project_queries.EVER_ELIGIBLE)
+        ),
+        project_started=Count(
+            "pk",
+            distinct=True,
+            filter=Q(assessments__project__status__in=[ProjectStatus.STARTED, ProjectStatus.CLOSED]),
+        ),
+    )
+    labels = {
+        "submitted": _("Applications submitted"),
+        "eligible": _("Found eligible"),
+        "enrolled": _("Enrolled in the programme"),
+        "matched": _("Matched with a manager"),
+        "accepted": _("Accepted by the manager"),
+        "completed": _("Assessment completed"),
+        "project_eligible": _("Project eligible for financing"),
+        "project_started": _("Project started"),
+    }
+    first = counts["submitted"]
+    return [Step(key, str(label), counts[key], _share(counts[key], first)) for key, label in labels.items()]
+
+
+def application_counts(programme: Programme) -> dict[str, int]:
+    """SMEs enrolled and waitlisted now, and applications waiting for a decision. One query."""
+    return Application.objects.filter(programme=programme).aggregate(
+        enrolled=Count("pk", filter=Q(status=ApplicationStatus.ENROLLED)),
+        waitlisted=Count("pk", filter=Q(status=ApplicationStatus.WAITLISTED)),
+        to_check=Count("pk", filter=Q(status=ApplicationStatus.SUBMITTED)),
+        eligible_waiting=Count("pk", filter=Q(status=ApplicationStatus.ELIGIBLE)),
+    )
+
+
+def quota(programme: Programme, figures: dict[str, int], today: datetime.date | None = None) -> dict:
+    """The quota at a glance: assessments in each status (one query, the same one as the
+    assessments list uses) and the progress towards the quota."""
+    statuses = review_queries.status_counts(programme, today)
+    planned = programme.assessment_quota
+    return {
+        "planned": planned,
+        "statuses": statuses,
+        "assigned": figures["assessments_assigned"],
+        "completed": figures["assessments_completed"],
+        "assigned_share": _share(figures["assessments_assigned"], planned),
+        "completed_share": _share(figures["assessments_completed"], planned),
+        "enrolled_share": _share(programme.enrolled_count, planned),
+    }
+
+
+def _breakdown(programme: Programme, field: str, labels: dict[str, str]) -> list[BreakdownRow]:
+    rows = (
+        Application.objects.filter(programme=programme, submitted_at__isnull=False)
+        .values(key=F(field))
+        .annotate(
+            applied=Count("pk", distinct=True),
+            enrolled=Count("pk", distinct=True, filter=Q(status=ApplicationStatus.ENROLLED)),
+            completed=Count("pk", distinct=True, filter=Q(assessments__status=AssessmentStatus.COMPLETED)),
+        )
+        .order_by("-enrolled", "-applied", "key")
+    )
+    return [
+        BreakdownRow(
+            key=row["key"] or "",
+            label=str(labels.get(row["key"], row["key"] or _("Not stated"))),
+            applied=row["applied"],
+            enrolled=row["enrolled"],
+            completed=row["completed"],
+        )
+        for row in rows
+    ]
+
+
+def by_province(programme: Programme) -> list[BreakdownRow]:
+    """Applications submitted, SMEs enrolled now and assessments completed by province. One query."""
+    return _breakdown(programme, "company__province", dict(Province.choices))
+
+
+def by_sector(programme: Programme) -> list[BreakdownRow]:
+    """The same by ATECO section. One query."""
+    return _breakdown(programme, "company__ateco_section", dict(reference.sections()))
+
+
+def by_size(programme: Programme) -> list[BreakdownRow]:
+    """The same by company size class (EU definition). One query."""
+    return _breakdown(programme, "size_class", dict(SizeClass.choices))
+
+
+def workload(programme: Programme) -> QuerySet[Manager]:
+    """Managers in the pool (or suspended) with their open and completed assessments."""
+    return (
+        Manager.objects.filter(programme=programme, status__in=WORKLOAD_STATUSES)
+        .select_related("user")
+        .annotate(
+            open_load=F("open_assessments"),
+            completed_load=Count("assessments", filter=Q(assessments__status=AssessmentStatus.COMPLETED)),
+            capacity_left_now=F("capacity") - F("open_assessments"),
+        )
+    )
+
+
+def workload_sorted(programme: Programme, sort: str) -> QuerySet[Manager]:
+    return workload(programme).order_by(*WORKLOAD_SORTS.get(sort, WORKLOAD_SORTS[DEFAULT_WORKLOAD_SORT]))
+
+
+def manager_pool(programme: Programme) -> dict[str, int]:
+    """How many managers applied, were selected, and still have room for an SME. One query."""
+    selected = Q(status=ManagerStatus.SELECTED)
+    counts = Manager.objects.filter(programme=programme).aggregate(
+        applied=Count("pk", filter=Q(applied_at__isnull=False)),
+        selected=Count("pk", filter=selected),
+        not_selected=Count("pk", filter=Q(status=ManagerStatus.NOT_SELECTED)),
+        suspended=Count("pk", filter=Q(status=ManagerStatus.SUSPENDED)),
+        left=Count("pk", filter=Q(status=ManagerStatus.LEFT)),
+        with_capacity_left=Count("pk", filter=selected & Q(open_assessments__lt=F("capacity"))),
+        places_left=Sum(F("capacity") - F("open_assessments"), filter=selected),
+    )
+    counts["places_left"] = counts["places_left"] or 0
+    return counts
+
+
+def median_days(programme: Programme) -> dict[str, float | None]:
+    """Median days from enrolment to the first match and from acceptance to completion,
+    computed by PostgreSQL. Two queries."""
+    first_match = (
+        Assessment.objects.filter(application=OuterRef("pk"))
+        .order_by("assigned_at", "pk")
+        .values("assigned_at")[:1]
+    )
+    to_match = Application.objects.filter(programme=programme, enrolled_at__isnull=False).aggregate(
+        median=Median(DaysBetween(Subquery(first_match), F("enrolled_at")))
+    )["median"]
+    to_completion = Assessment.objects.filter(
+        programme=programme, status=AssessmentStatus.COMPLETED, accepted_at__isnull=False
+    ).aggregate(median=Median(DaysBetween(F("completed_at"), F("accepted_at"))))["median"]
+    return {
+        "enrolment_to_match": None if to_match is None else round(to_match, 1),
+        "acceptance_to_completion": None if to_completion is None else round(to_completion, 1),
+    }
+
+
+def levels(programme: Programme) -> list[LevelRow]:
+    """The average current and target level (0-5) per dimension over completed assessments. One query."""
+    rows = {
+        row["dimension"]: row
+        for row in Finding.objects.filter(
+            assessment__programme=programme, assessment__status=AssessmentStatus.COMPLETED
+        )
+        .values("dimension")
+        .annotate(current=Avg("current_level"), target=Avg("target_level"), findings=Count("pk"))
+        .order_by("dimension")
+    }
+    shown = []
+    for dimension, label in AssessmentArea.choices:
+        row = rows.get(dimension)
+        shown.append(
+            LevelRow(
+                dimension=dimension,
+                label=str(label),
+                is_eu=dimension in EU_DIMENSIONS,
+                current=None if row is None or row["current"] is None else round(float(row["current"]), 2),
+                target=None if row is None or row["target"] is None else round(float(row["target"]), 2),
+                findings=0 if row is None else row["findings"],
+            )
+        )
+    return shown
+
+
+def envelope(programme: Programme) -> dict:
+    """The financing envelope used, from the counters the financing services keep."""
+    return {
+        "projects": programme.committed_projects,
+        "projects_limit": programme.envelope_projects,
+        "projects_share": _share(programme.committed_projects, programme.envelope_projects),
+        "amount": programme.committed_amount,
+        "amount_limit": programme.envelope_amount,
+        "amount_share": _share(float(programme.committed_amount), float(programme.envelope_amount)),
+    }
+
+
+def dashboard(programme: Programme, today: datetime.date | None = None) -> dict:
+    """Everything the staff dashboard shows, in a fixed number of queries (17)."""
+    figures = headline_figures(programme)
+    workload_rows = workload(programme)
+    return {
+        "figures": figures,
+        "applications": application_counts(programme),
+        "quota": quota(programme, figures, today),
+        "funnel": funnel(programme),
+        "by_province": by_province(programme),
+        "by_sector": by_sector(programme),
+        "by_size": by_size(programme),
+        "busiest": list(workload_rows.order_by(*WORKLOAD_SORTS["busiest"])[:BUSIEST_FEW]),
+        "idlest": list(workload_rows.order_by(*WORKLOAD_SORTS["idlest"])[:BUSIEST_FEW]),
+        "pool": manager_pool(programme),
+        "medians": median_days(programme),
+        "levels": levels(programme),
+        "envelope": envelope(programme),
+        "recent": programme_queries.recent_audit(programme),
+    }
+
+
+def chart_data(board: dict) -> dict[str, dict]:
+    """What dashboard.js draws, keyed by chart: labels and datasets, in the reader's language."""
+
+    def bars(rows: list[BreakdownRow]) -> dict:
+        return {
+            "labels": [row.label for row in rows],
+            "datasets": [
+                {"label": str(_("Applications submitted")), "data": [row.applied for row in rows]},
+                {"label": str(_("SMEs enrolled")), "data": [row.enrolled for row in rows]},
+                {"label": str(_("Assessments completed")), "data": [row.completed for row in rows]},
+            ],
+        }
+
+    statuses = board["quota"]["statuses"]
+    return {
+        "funnel": {
+            "labels": [step.label for step in board["funnel"]],
+            "datasets": [{"label": str(_("SMEs")), "data": [step.count for step in board["funnel"]]}],
+        },
+        "assessments": {
+            "labels": [str(label) for _value, label in AssessmentStatus.choices],
+            "datasets": [
+                {
+                    "label": str(_("Assessments")),
+                    "data": [statuses.get(value, 0) for value in AssessmentStatus.values],
+                }
+            ],
+        },
+        "province": bars(board["by_province"]),
+        "sector": bars(board["by_sector"]),
+        "size": bars(board["by_size"]),
+        "levels": {
+            "labels": [row.label for row in board["levels"]],
+            "datasets": [
+                {"label": str(_("Current level")), "data": [row.current for row in board["levels"]]},
+                {"label": str(_("Target level")), "data": [row.target for row in board["levels"]]},
+            ],
+        },
     }
