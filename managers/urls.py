@@ -21,6 +21,7 @@ urlpatterns = [
     path("staff/manager/graduatoria/ricalcola/", views.merit_recompute, name="recompute"),
     path("staff/manager/banca-dati/", views.pool, name="pool"),
     path("staff/manager/banca-dati/export.csv", views.pool_export, name="pool_export"),
+    path("staff/manager/banca-dati/export.xlsx", views.pool_export_xlsx, name="pool_export_xlsx"),
     path("staff/manager/<int:pk>/", views.manager_detail, name="detail"),
     path("staff/manager/<int:pk>/valutazione/", views.review_save, name="review"),
     path("staff/manager/<int:pk>/conflitto/", views.conflict_declare, name="conflict"),

@@ -3,12 +3,14 @@ unavailability; staff's ranking, review and decisions, and the competence databa
 
 from __future__ import annotations
 
-import itertools
+from collections.abc import Iterator
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.db.models import QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.text import slugify
@@ -453,12 +455,9 @@ def pool(request: HttpRequest) -> HttpResponse:
     )
 
 
-@role_required(is_programme_staff)
-def pool_export(request: HttpRequest) -> StreamingHttpResponse:
-    programme = _current_programme()
-    form = PoolFilterForm(request.GET or None)
-    managers = queries.pool(programme, form.filters())
-    header = [
+def _pool_rows(managers: QuerySet[Manager]) -> Iterator[list[Any]]:
+    """The pool as found by the filters: a header, then one row per manager, read in chunks."""
+    yield [
         _("Last name"),
         _("First name"),
         _("E-mail address"),
@@ -482,33 +481,48 @@ def pool_export(request: HttpRequest) -> StreamingHttpResponse:
         _("ALDAI Federmanager number"),
     ]
 
-    def rows():
-        for manager in managers.iterator(chunk_size=500):
-            yield [
-                manager.user.last_name,
-                manager.user.first_name,
-                manager.user.email,
-                manager.phone,
-                manager.get_status_display(),
-                "" if manager.merit_score is None else str(manager.merit_score).replace(".", ","),
-                manager.city,
-                manager.home_province,
-                " ".join(manager.provinces),
-                manager.get_employment_situation_display(),
-                manager.years_of_experience,
-                ", ".join(manager.roles_held_labels),
-                "; ".join(
-                    f"{rating.get_area_display()} {rating.level}" for rating in manager.competences.all()
-                ),
-                "; ".join(f"{row.code} {row.years}" for row in manager.sector_experiences.all()),
-                " ".join(manager.languages),
-                manager.capacity,
-                manager.open_assessments,
-                manager.capacity_left_now,
-                manager.available_from.isoformat() if manager.available_from else "",
-                _("yes") if manager.unavailable_today else _("no"),
-                manager.aldai_number,
-            ]
+    for manager in managers.iterator(chunk_size=500):
+        yield [
+            manager.user.last_name,
+            manager.user.first_name,
+            manager.user.email,
+            manager.phone,
+            manager.get_status_display(),
+            "" if manager.merit_score is None else str(manager.merit_score).replace(".", ","),
+            manager.city,
+            manager.home_province,
+            " ".join(manager.provinces),
+            manager.get_employment_situation_display(),
+            manager.years_of_experience,
+            ", ".join(manager.roles_held_labels),
+            "; ".join(f"{rating.get_area_display()} {rating.level}" for rating in manager.competences.all()),
+            "; ".join(f"{row.code} {row.years}" for row in manager.sector_experiences.all()),
+            " ".join(manager.languages),
+            manager.capacity,
+            manager.open_assessments,
+            manager.capacity_left_now,
+            manager.available_from.isoformat() if manager.available_from else "",
+            _("yes") if manager.unavailable_today else _("no"),
+            manager.aldai_number,
+        ]
 
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    return exports.csv_response(f"banca-dati-manager-{stamp}.csv", itertools.chain([header], rows()))
+
+def _pool_export(request: HttpRequest, file_format: str) -> HttpResponse:
+    """The pool as filtered on the page; CSV and Excel share the rows, so they never differ."""
+    programme = _current_programme()
+    form = PoolFilterForm(request.GET or None)
+    managers = queries.pool(programme, form.filters())
+    stem = f"banca-dati-manager-{timezone.localtime().strftime('%Y%m%d-%H%M')}"
+    return exports.download(file_format, stem, _pool_rows(managers), title=_("Manager pool"))
+
+
+@role_required(is_programme_staff)
+def pool_export(request: HttpRequest) -> HttpResponse:
+    """The pool as filtered on the page, as CSV."""
+    return _pool_export(request, exports.CSV)
+
+
+@role_required(is_programme_staff)
+def pool_export_xlsx(request: HttpRequest) -> HttpResponse:
+    """The pool as filtered on the page, as an Excel workbook."""
+    return _pool_export(request, exports.XLSX)

@@ -14,6 +14,7 @@ urlpatterns = [
     path("pmi/impresa/colleghi/", views.company_members, name="company_members"),
     path("staff/candidature/", views.staff_list, name="staff_list"),
     path("staff/candidature/export.csv", views.staff_export, name="staff_export"),
+    path("staff/candidature/export.xlsx", views.staff_export_xlsx, name="staff_export_xlsx"),
     path("staff/candidature/<int:pk>/", views.staff_detail, name="staff_detail"),
     path("staff/candidature/<int:pk>/ammissibilita/", views.staff_decide, name="staff_decide"),
     path("staff/candidature/<int:pk>/deroga/", views.staff_overrule, name="staff_overrule"),

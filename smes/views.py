@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -300,13 +300,24 @@ def staff_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@role_required(is_programme_staff)
-def staff_export(request: HttpRequest) -> StreamingHttpResponse:
-    """The list as filtered on the page, as CSV."""
+def _export(request: HttpRequest, file_format: str) -> HttpResponse:
+    """The list as filtered on the page; CSV and Excel share the rows, so they never differ."""
     programme = _current_programme()
     _form, applications = _filtered(request, programme)
-    filename = f"candidature-pmi-{timezone.localdate().isoformat()}.csv"
-    return exports.csv_response(filename, queries.export_rows(applications))
+    stem = f"candidature-pmi-{timezone.localdate().isoformat()}"
+    return exports.download(file_format, stem, queries.export_rows(applications), title=_("SME applications"))
+
+
+@role_required(is_programme_staff)
+def staff_export(request: HttpRequest) -> HttpResponse:
+    """The list as filtered on the page, as CSV."""
+    return _export(request, exports.CSV)
+
+
+@role_required(is_programme_staff)
+def staff_export_xlsx(request: HttpRequest) -> HttpResponse:
+    """The list as filtered on the page, as an Excel workbook."""
+    return _export(request, exports.XLSX)
 
 
 def _staff_application(request: HttpRequest, pk: int) -> Application:

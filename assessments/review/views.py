@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -62,13 +62,25 @@ def assessment_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@role_required(is_programme_staff)
-def assessment_export(request: HttpRequest) -> StreamingHttpResponse:
-    """The list as filtered on the page, as CSV."""
+def _export(request: HttpRequest, file_format: str) -> HttpResponse:
+    """The list as filtered on the page; CSV and Excel share the rows, so they never differ."""
     programme = _programme()
     _form, assessments = _filtered(request, programme)
-    filename = f"assessment-{timezone.localdate().isoformat()}.csv"
-    return exports.csv_response(filename, queries.export_rows(assessments, programme))
+    stem = f"assessment-{timezone.localdate().isoformat()}"
+    rows = queries.export_rows(assessments, programme)
+    return exports.download(file_format, stem, rows, title=_("Assessments"))
+
+
+@role_required(is_programme_staff)
+def assessment_export(request: HttpRequest) -> HttpResponse:
+    """The list as filtered on the page, as CSV."""
+    return _export(request, exports.CSV)
+
+
+@role_required(is_programme_staff)
+def assessment_export_xlsx(request: HttpRequest) -> HttpResponse:
+    """The list as filtered on the page, as an Excel workbook."""
+    return _export(request, exports.XLSX)
 
 
 def _assessment(pk: int) -> Assessment:

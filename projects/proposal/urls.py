@@ -13,6 +13,7 @@ urlpatterns = [
     path("progetti/<int:pk>/invia/", views.project_submit, name="submit"),
     path("staff/progetti/", views.staff_list, name="staff_list"),
     path("staff/progetti/export.csv", views.staff_export, name="staff_export"),
+    path("staff/progetti/export.xlsx", views.staff_export_xlsx, name="staff_export_xlsx"),
     path("staff/progetti/<int:pk>/", views.staff_detail, name="staff_detail"),
     path("staff/progetti/<int:pk>/ammissibilita/", views.staff_judge, name="staff_judge"),
 ]

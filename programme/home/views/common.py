@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from programme import queries as programme_queries
+from programme.home import statistics
 from programme.roles import Role, primary_role
 
 HOME_OF_ROLE = {
@@ -19,7 +20,8 @@ HOME_OF_ROLE = {
 def landing(request: HttpRequest) -> HttpResponse:
     """The public page that explains the programme: who it is for, how it works, how to take part."""
     programme = programme_queries.current_programme()
-    return render(request, "home/landing.html", {"programme": programme})
+    context = {"programme": programme, "figures": statistics.headline(programme) if programme else []}
+    return render(request, "home/landing.html", context)
 
 
 def dispatch(request: HttpRequest) -> HttpResponse:
