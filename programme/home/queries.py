@@ -47,13 +47,6 @@ def headline_figures(programme: Programme | None) -> dict[str, int]:
     return figures
 
 
-def staff_overview(programme: Programme) -> dict:
-    return {
-        "figures": headline_figures(programme),
-        "recent": programme_queries.recent_audit(programme),
-    }
-
-
 # The staff dashboard. Every figure is an aggregate computed by PostgreSQL, so the page
 # makes the same number of queries for ten SMEs as for ten thousand.
 
@@ -336,8 +329,46 @@ def dashboard(programme: Programme, today: datetime.date | None = None) -> dict:
         "medians": median_days(programme),
         "levels": levels(programme),
         "envelope": envelope(programme),
-        "recent": programme_queries.recent_audit(programme),
+        "recent": recent_changes(programme),
     }
+
+
+def _labels() -> tuple[dict, dict]:
+    """Every app's words for its audit actions and statuses, for a timeline that mixes them."""
+    from assessments.models import RunStatus
+    from assessments.review import words as assessment_words
+    from projects.financing import words as financing_words
+    from projects.models import ProjectStatus as ProjectStatuses
+    from projects.proposal import words as proposal_words
+
+    actions = {
+        **sme_queries.ACTION_LABELS,
+        **manager_queries.ACTION_LABELS,
+        **assessment_words.ACTION_LABELS,
+        **proposal_words.ACTION_LABELS,
+        **financing_words.ACTION_LABELS,
+    }
+    statuses = {}
+    for choices in (ApplicationStatus, ManagerStatus, AssessmentStatus, RunStatus, ProjectStatuses):
+        statuses.update(dict(choices.choices))
+    return actions, statuses
+
+
+def recent_changes(programme: Programme) -> list[programme_queries.TimelineEntry]:
+    """The programme's latest status changes and decisions, in words."""
+    actions, statuses = _labels()
+    entries = programme_queries.recent_audit(programme)
+    return [
+        programme_queries.TimelineEntry(
+            created_at=entry.created_at,
+            actor=entry.actor,
+            action=f"{entry.content_type.name} · {actions.get(entry.action, entry.action)}",
+            from_status=str(statuses.get(entry.from_status, entry.from_status)),
+            to_status=str(statuses.get(entry.to_status, entry.to_status)),
+            reason="",
+        )
+        for entry in entries
+    ]
 
 
 def chart_data(board: dict) -> dict[str, dict]:
