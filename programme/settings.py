@@ -207,6 +207,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "programme.tasks.deliver_pending_notifications",
         "schedule": timedelta(minutes=1),
     },
+    "beat-heartbeat": {"task": "programme.tasks.beat_heartbeat", "schedule": timedelta(minutes=1)},
     "watch-matching-runs": {
         "task": "assessments.tasks.watch_matching_runs",
         "schedule": timedelta(minutes=1),
@@ -249,6 +250,8 @@ CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
+# Load balancers probe the health endpoint over plain HTTP on the internal network.
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]
 if env.bool("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # Sessions end after the programme's idle time (IdleSessionMiddleware); this is

@@ -24,3 +24,11 @@ def deliver_notification(notification_id: int) -> bool:
 def deliver_pending_notifications() -> int:
     """Periodic sweep: send what the broker never carried or a dead worker left claimed."""
     return notifications.deliver_pending()
+
+
+@shared_task
+def beat_heartbeat() -> None:
+    """Periodic: beat shows it is alive, for the health endpoint."""
+    from programme import health
+
+    health.beat_heartbeat()

@@ -8,6 +8,7 @@ from programme import views
 
 programme_patterns = (
     [
+        path("health/", views.health, name="health"),
         path("notifiche/", views.inbox, name="inbox"),
         path("notifiche/lette/", views.notifications_mark_all_read, name="mark_all_read"),
         path("notifiche/<int:pk>/", views.notification_open, name="notification"),

@@ -8,10 +8,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from programme import notifications, queries, services
@@ -78,6 +79,15 @@ def language_switch(request: HttpRequest) -> HttpResponse:
             secure=settings.SESSION_COOKIE_SECURE,
         )
     return response
+
+
+@never_cache
+def health(request: HttpRequest) -> JsonResponse:
+    """200 when the database, the broker and beat are all well, 503 otherwise, with each check."""
+    from programme import health as portal_health
+
+    healthy, body = portal_health.report()
+    return JsonResponse(body, status=200 if healthy else 503)
 
 
 @role_required(is_programme_staff)
