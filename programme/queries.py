@@ -31,7 +31,8 @@ class TimelineEntry:
     """An audit entry as the timeline include shows it, with words instead of codes."""
 
     created_at: datetime.datetime
-    actor: User | None
+    # A person, or a role's name where the reader sees who acted by role only.
+    actor: User | str | None
     action: str
     from_status: str
     to_status: str

@@ -42,6 +42,8 @@ ACTION_LABELS = {
     "duplicate_attempt": _("Another person tried to apply for this company"),
 }
 
+STAFF_LABEL = _("programme staff")
+
 MEMBER_VISIBLE_ACTIONS = (
     "created",
     "submitted",
@@ -78,7 +80,8 @@ def timeline(application: Application, *, for_members: bool) -> list[TimelineEnt
     for entry in entries:
         actor = entry.actor
         if for_members and actor is not None and actor.pk not in member_ids:
-            actor = None
+            # Members see who acted by role, not by name.
+            actor = STAFF_LABEL
         shown.append(
             TimelineEntry(
                 created_at=entry.created_at,

@@ -264,3 +264,5 @@ def test_the_member_timeline_hides_staff_names_and_other_peoples_attempts(sme_cl
     assert "Settore non ammesso." in page
     assert "Ferrarissima" not in page
     assert "Curiosissimo" not in page
+    # Who acted is named by role.
+    assert "staff del programma" in page or "programme staff" in page
