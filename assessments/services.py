@@ -13,7 +13,6 @@ from decimal import Decimal
 from functools import partial
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -35,7 +34,8 @@ from managers import services as manager_services
 from managers.models import Manager
 from programme import audit
 from programme.models import Programme, User
-from programme.notifications import notify
+from programme.notifications import absolute_url, notify
+from programme.queries import users_with_role
 from programme.roles import Role
 from programme.rules import is_programme_staff
 from smes.models import Application
@@ -51,14 +51,6 @@ ALTERNATIVES_SHOWN = 3
 
 class RunAbandoned(Exception):
     """The run stopped being ours while the task computed it (the watchdog failed it)."""
-
-
-def _absolute(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path
-
-
-def _staff_users() -> list[User]:
-    return list(User.objects.filter(groups__name=Role.STAFF, is_active=True).order_by("pk").distinct())
 
 
 def _require_staff(by: User) -> None:
@@ -468,7 +460,7 @@ def matching_run_confirm(*, run: MatchingRun, by: User) -> list[Assessment]:
         notify(
             assessment.manager.user,
             "assessment_assigned",
-            link=_absolute(reverse("assessments:answer", args=[assessment.pk])),
+            link=absolute_url(reverse("assessments:answer", args=[assessment.pk])),
             company=assessment.application.company.legal_name,
             due=due,
         )
@@ -519,7 +511,7 @@ def assessment_accept(*, assessment: Assessment, by: User) -> Assessment:
     notify(
         by,
         "assessment_introduction_manager",
-        link=_absolute(reverse("assessments:answer", args=[locked.pk])),
+        link=absolute_url(reverse("assessments:answer", args=[locked.pk])),
         company=application.company,
         application=application,
     )
@@ -527,7 +519,7 @@ def assessment_accept(*, assessment: Assessment, by: User) -> Assessment:
         notify(
             member,
             "assessment_introduction_sme",
-            link=_absolute(reverse("home:sme")),
+            link=absolute_url(reverse("home:sme")),
             manager=locked.manager,
             manager_user=locked.manager.user,
             company=application.company,
@@ -550,11 +542,11 @@ def _give_back(locked: Assessment, target: str, *, by: User | None, reason: str,
         reason=reason,
         programme=locked.programme,
     )
-    for staff in _staff_users():
+    for staff in users_with_role(Role.STAFF):
         notify(
             staff,
             f"assessment_{action}_staff",
-            link=_absolute(reverse("assessments:matching")),
+            link=absolute_url(reverse("assessments:matching")),
             company=locked.application.company.legal_name,
             manager=locked.manager.user,
             reason=reason,
@@ -599,7 +591,7 @@ def assessments_lapse(*, today: datetime.date | None = None) -> int:
             notify(
                 locked.manager.user,
                 "assessment_lapsed",
-                link=_absolute(reverse("home:manager")),
+                link=absolute_url(reverse("home:manager")),
                 company=locked.application.company.legal_name,
             )
             lapsed += 1
@@ -630,7 +622,7 @@ def assessments_remind(*, today: datetime.date | None = None) -> int:
             notify(
                 assessment.manager.user,
                 "assessment_answer_reminder",
-                link=_absolute(reverse("assessments:answer", args=[assessment.pk])),
+                link=absolute_url(reverse("assessments:answer", args=[assessment.pk])),
                 company=assessment.application.company.legal_name,
                 due=assessment.answer_due_on,
             )

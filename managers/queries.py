@@ -23,17 +23,12 @@ from managers.models import (
 from programme import queries as programme_queries
 from programme.models import Programme, User
 from programme.reference import AssessmentArea
-from programme.roles import Role
 from programme.rules import is_programme_staff
 
 
 def headline_figures(programme: Programme) -> dict[str, int]:
     """The pool's public figure: managers selected, neither suspended nor gone."""
     return {"managers_selected": Manager.objects.filter(programme=programme).in_pool().count()}
-
-
-def staff_users() -> QuerySet[User]:
-    return User.objects.filter(groups__name=Role.STAFF, is_active=True).order_by("pk").distinct()
 
 
 def _profile_prefetches() -> list:

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from functools import partial
 from typing import IO, Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
@@ -41,8 +40,10 @@ from managers.rules import (
 )
 from programme import audit
 from programme.models import Programme, User
-from programme.notifications import notify
+from programme.notifications import absolute_url, notify
+from programme.queries import users_with_role
 from programme.reference import AssessmentArea, divisions, sections
+from programme.roles import Role
 from programme.rules import is_manager, is_programme_staff
 
 # Profile fields a manager sets through profile_save; everything else is moved by services.
@@ -72,10 +73,6 @@ class SectorRow:
     years: int
 
 
-def _absolute(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path
-
-
 def _locked(manager: Manager) -> Manager:
     return (
         Manager.objects.select_related("user", "programme").select_for_update(of=("self",)).get(pk=manager.pk)
@@ -100,10 +97,6 @@ def _draft_for(*, programme: Programme, user: User) -> Manager:
     """The user's row in the programme's pool, created as a draft the first time, and locked."""
     manager, _created = Manager.objects.get_or_create(programme=programme, user=user)
     return _locked(manager)
-
-
-def _staff_users() -> list[User]:
-    return list(queries.staff_users())
 
 
 def _refuse_conflicted(manager: Manager, by: User) -> None:
@@ -278,7 +271,7 @@ def manager_apply(*, manager: Manager, by: User, truthful_declaration: bool) -> 
     notify(
         manager.user,
         "manager_application_received",
-        link=_absolute(reverse("home:manager")),
+        link=absolute_url(reverse("home:manager")),
         programme=manager.programme,
     )
     return manager
@@ -436,7 +429,7 @@ def _decide(
     notify(
         manager.user,
         event,
-        link=_absolute(reverse("home:manager")),
+        link=absolute_url(reverse("home:manager")),
         reason=manager.decision_reason,
         programme=manager.programme,
     )
@@ -527,8 +520,8 @@ def manager_leave(*, manager: Manager, by: User, reason: str = "") -> Manager:
         reason=reason.strip(),
         programme=manager.programme,
     )
-    link = _absolute(reverse("managers:detail", args=[manager.pk]))
-    for staff in _staff_users():
+    link = absolute_url(reverse("managers:detail", args=[manager.pk]))
+    for staff in users_with_role(Role.STAFF):
         notify(
             staff,
             "manager_left",

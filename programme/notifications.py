@@ -27,6 +27,11 @@ logger = logging.getLogger(__name__)
 MAX_EMAIL_ATTEMPTS = 8
 
 
+def absolute_url(path: str) -> str:
+    """A portal path as the full address an e-mail needs."""
+    return settings.SITE_URL.rstrip("/") + path
+
+
 def notify(
     recipient: User, event: str, *, link: str = "", in_inbox: bool = True, **context: Any
 ) -> Notification:

@@ -69,6 +69,11 @@ def recent_audit(programme: Programme, limit: int = 10) -> list[AuditEntry]:
     )
 
 
+def users_with_role(role: str) -> QuerySet[User]:
+    """The active people of a role (staff to tell, administrators to ask), in a stable order."""
+    return User.objects.filter(groups__name=role, is_active=True).order_by("pk").distinct()
+
+
 def inbox(user: User) -> QuerySet[Notification]:
     return Notification.objects.filter(recipient=user, in_inbox=True).order_by("-created_at", "-id")
 

@@ -7,7 +7,6 @@ from typing import Any
 from allauth.account.forms import default_token_generator
 from allauth.account.models import EmailAddress
 from allauth.account.utils import user_pk_to_url_str
-from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -16,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from programme import audit
 from programme.models import Language, Programme, User
-from programme.notifications import notify
+from programme.notifications import absolute_url, notify
 from programme.roles import INVITED_ROLES, SELF_SERVICE_ROLES, Role
 from programme.rules import is_programme_staff
 
@@ -48,7 +47,7 @@ def password_setting_link(user: User) -> str:
         "account_reset_password_from_key",
         kwargs={"uidb36": user_pk_to_url_str(user), "key": default_token_generator.make_token(user)},
     )
-    return settings.SITE_URL.rstrip("/") + path
+    return absolute_url(path)
 
 
 @transaction.atomic

@@ -13,7 +13,6 @@ import datetime
 from typing import Any
 
 from allauth.account.models import EmailAddress
-from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -25,7 +24,8 @@ from django.utils.translation import gettext as _
 
 from programme import audit
 from programme.models import AuditEntry, Language, Programme, User
-from programme.notifications import notify
+from programme.notifications import absolute_url, notify
+from programme.queries import users_with_role
 from programme.reference import activity
 from programme.roles import Role, role_names
 from programme.rules import is_programme_staff, is_sme_member
@@ -81,24 +81,16 @@ STEP_FIELDS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _absolute(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path
-
-
 def _member_link(application: Application) -> str:
-    return _absolute(reverse("smes:application_detail", args=[application.pk]))
+    return absolute_url(reverse("smes:application_detail", args=[application.pk]))
 
 
 def _staff_link(application: Application) -> str:
-    return _absolute(reverse("smes:staff_detail", args=[application.pk]))
+    return absolute_url(reverse("smes:staff_detail", args=[application.pk]))
 
 
 def _members(company: Company) -> list[User]:
     return list(User.objects.filter(company_membership__company=company, is_active=True).order_by("pk"))
-
-
-def _staff_users() -> list[User]:
-    return list(User.objects.filter(groups__name=Role.STAFF, is_active=True).order_by("pk").distinct())
 
 
 def _notify_members(application: Application, event: str, **context: Any) -> None:
@@ -154,7 +146,7 @@ def _report_duplicate(*, existing: Application, by: User) -> None:
     if already:
         return
     audit.record(obj=existing, actor=by, action="duplicate_attempt", programme=existing.programme)
-    for staff in _staff_users():
+    for staff in users_with_role(Role.STAFF):
         notify(
             staff,
             "sme_duplicate_attempt_staff",
@@ -614,7 +606,7 @@ def company_invite_member(
         notify(
             existing,
             "sme_member_added",
-            link=_absolute(reverse("home:sme")),
+            link=absolute_url(reverse("home:sme")),
             inviter=by,
             company=company,
         )

@@ -47,6 +47,25 @@ def _empty_queue_and_outbox():
 
 
 @pytest.fixture
+def broker_down():
+    """The broker at a closed port of this machine, as when Redis is unreachable
+    (the shared Redis itself is never stopped)."""
+    import socket
+
+    from programme.celery import app as celery_app
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    original = celery_app.conf.broker_url
+    celery_app.conf.broker_url = f"redis://127.0.0.1:{closed_port}/0"
+    celery_app._pool = None
+    yield
+    celery_app.conf.broker_url = original
+    celery_app._pool = None
+
+
+@pytest.fixture
 def programme(db):
     return ProgrammeFactory()
 

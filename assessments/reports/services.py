@@ -9,10 +9,12 @@ from django.utils.translation import gettext as _
 
 from assessments.models import Assessment, AssessmentStatus, Feedback
 from assessments.reports.rules import is_company_member
-from assessments.services import _absolute, _locked_assessment, _staff_users
+from assessments.services import _locked_assessment
 from programme import audit
 from programme.models import User
-from programme.notifications import notify
+from programme.notifications import absolute_url, notify
+from programme.queries import users_with_role
+from programme.roles import Role
 from programme.rules import is_sme_member
 
 RATING_RANGE = range(1, 6)
@@ -47,8 +49,8 @@ def feedback_give(*, assessment: Assessment, rating: int, comment: str, by: User
         programme=locked.programme,
         data={"rating": rating},
     )
-    link = _absolute(reverse("reports:report", args=[locked.pk]))
-    for staff in _staff_users():
+    link = absolute_url(reverse("reports:report", args=[locked.pk]))
+    for staff in users_with_role(Role.STAFF):
         notify(
             staff,
             "reports_feedback_staff",

@@ -19,12 +19,14 @@ from django.utils.translation import gettext as _
 from assessments.models import ASSESSMENT_TRANSITIONS, REFUSED_STATUSES, Assessment, AssessmentStatus
 from assessments.review import queries
 from assessments.review.rules import HANDOVER_STATUSES
-from assessments.services import _absolute, _locked_assessment, _members, _staff_users
+from assessments.services import _locked_assessment, _members
 from managers import services as manager_services
 from managers.models import Manager
 from programme import audit
 from programme.models import Notification, Programme, User
-from programme.notifications import notify
+from programme.notifications import absolute_url, notify
+from programme.queries import users_with_role
+from programme.roles import Role
 from programme.rules import is_programme_staff
 
 DIGEST_EVENT = "review_overdue_digest"
@@ -44,24 +46,24 @@ def _check_move(assessment: Assessment, target: str) -> None:
 
 
 def _staff_link(assessment: Assessment) -> str:
-    return _absolute(reverse("review:detail", args=[assessment.pk]))
+    return absolute_url(reverse("review:detail", args=[assessment.pk]))
 
 
 def _manager_link() -> str:
     # The manager's home lists their assessments (this one no longer open to them).
-    return _absolute(reverse("home:manager"))
+    return absolute_url(reverse("home:manager"))
 
 
 def _workspace_link(assessment: Assessment) -> str:
-    return _absolute(reverse("work:workspace", args=[assessment.pk]))
+    return absolute_url(reverse("work:workspace", args=[assessment.pk]))
 
 
 def _report_link(assessment: Assessment) -> str:
-    return _absolute(reverse("reports:report", args=[assessment.pk]))
+    return absolute_url(reverse("reports:report", args=[assessment.pk]))
 
 
 def _sme_link() -> str:
-    return _absolute(reverse("home:sme"))
+    return absolute_url(reverse("home:sme"))
 
 
 @transaction.atomic
@@ -336,7 +338,7 @@ def overdue_digest_send(*, today: datetime.date | None = None) -> int:
             )
             if not overdue:
                 continue
-            link = _absolute(reverse("review:list")) + f"?overdue=on&week={week}"
+            link = absolute_url(reverse("review:list")) + f"?overdue=on&week={week}"
             already = set(
                 Notification.objects.filter(event=DIGEST_EVENT, link=link).values_list(
                     "recipient_id", flat=True
@@ -355,7 +357,7 @@ def overdue_digest_send(*, today: datetime.date | None = None) -> int:
                 }
                 for assessment in overdue
             ]
-            for staff in _staff_users():
+            for staff in users_with_role(Role.STAFF):
                 if staff.pk in already:
                     continue
                 notify(staff, DIGEST_EVENT, link=link, rows=rows, count=len(rows), week=week)

@@ -35,13 +35,15 @@ from assessments.models import (
     VisitConfirmation,
     VisitMode,
 )
-from assessments.services import _absolute, _check_assessment_move, _locked_assessment, _members, _staff_users
+from assessments.services import _check_assessment_move, _locked_assessment, _members
 from assessments.work import queries
 from assessments.work.rules import ANSWERABLE_STATUSES, WRITABLE_STATUSES, is_company_member
 from programme import audit
 from programme.models import User
-from programme.notifications import notify
+from programme.notifications import absolute_url, notify
+from programme.queries import users_with_role
 from programme.reference import AssessmentArea
+from programme.roles import Role
 from programme.rules import is_manager, is_sme_member
 
 FINDING_FIELDS = ("current_level", "target_level", "evidence", "strengths", "gaps")
@@ -103,7 +105,7 @@ def _start(locked: Assessment, *, by: User) -> None:
 
 
 def _workspace_link(assessment: Assessment) -> str:
-    return _absolute(reverse("work:workspace", args=[assessment.pk]))
+    return absolute_url(reverse("work:workspace", args=[assessment.pk]))
 
 
 def _is_filled(value: Any) -> bool:
@@ -167,7 +169,7 @@ def _notify_members_of_visit(locked: Assessment, visit: Visit, *, changed: bool)
         notify(
             member,
             "work_visit_recorded",
-            link=_absolute(reverse("work:sme_visits")),
+            link=absolute_url(reverse("work:sme_visits")),
             manager=locked.manager.user,
             company=locked.application.company.legal_name,
             held_on=visit.held_on,
@@ -682,11 +684,11 @@ def assessment_submit(*, assessment: Assessment, by: User) -> Assessment:
         to_status=AssessmentStatus.SUBMITTED,
         programme=locked.programme,
     )
-    for staff in _staff_users():
+    for staff in users_with_role(Role.STAFF):
         notify(
             staff,
             "work_report_submitted",
-            link=_absolute(reverse("review:detail", args=[locked.pk])),
+            link=absolute_url(reverse("review:detail", args=[locked.pk])),
             company=locked.application.company.legal_name,
             manager=locked.manager.user,
             resubmitted=locked.returned_at is not None,

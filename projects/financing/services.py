@@ -18,7 +18,6 @@ import datetime
 import re
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
@@ -29,7 +28,8 @@ from django.utils.translation import gettext as _
 
 from programme import audit
 from programme.models import Programme, User
-from programme.notifications import notify
+from programme.notifications import absolute_url, notify
+from programme.queries import users_with_role
 from programme.roles import Role
 from programme.rules import is_administrator, is_programme_staff
 from projects.financing import rules
@@ -55,12 +55,8 @@ STATE_AID_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,29}$")
 # Helpers ---------------------------------------------------------------------------
 
 
-def _absolute(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path
-
-
 def _project_link(project: Project) -> str:
-    return _absolute(reverse("financing:detail", args=[project.pk]))
+    return absolute_url(reverse("financing:detail", args=[project.pk]))
 
 
 def _locked_programme(project: Project) -> Programme:
@@ -113,16 +109,6 @@ def _project_side(project: Project) -> list[User]:
         if all(person.pk != manager_user_id for person in people):
             people.append(User.objects.get(pk=manager_user_id))
     return [person for person in people if person.is_active]
-
-
-def _staff_users() -> list[User]:
-    return list(User.objects.filter(groups__name=Role.STAFF, is_active=True).order_by("pk").distinct())
-
-
-def _administrators() -> list[User]:
-    return list(
-        User.objects.filter(groups__name=Role.ADMINISTRATOR, is_active=True).order_by("pk").distinct()
-    )
 
 
 def _fresh(project: Project) -> Project:
@@ -223,7 +209,7 @@ def _finalise_approval(programme: Programme, project: Project, amount: Decimal, 
     company = project.assessment.application.company.legal_name
     for person in _project_side(project):
         notify(person, "financing_approved", link=link, project=project.title, company=company, amount=amount)
-    for person in _staff_users():
+    for person in users_with_role(Role.STAFF):
         notify(
             person,
             "financing_approved_staff",
@@ -296,7 +282,7 @@ def project_approve(*, project: Project, by: User, amount: Decimal | None = None
     )
     recused = set(locked.recusals.values_list("administrator_id", flat=True))
     link = _project_link(locked)
-    for person in _administrators():
+    for person in users_with_role(Role.ADMINISTRATOR):
         if person.pk != by.pk and person.pk not in recused:
             notify(
                 person,
@@ -470,7 +456,7 @@ def milestone_report_reached(*, milestone: Milestone, evidence: str, by: User) -
         data={"milestone": locked.pk, "title": locked.title},
     )
     link = _project_link(project)
-    for person in _staff_users():
+    for person in users_with_role(Role.STAFF):
         notify(
             person,
             "financing_milestone_reached",
@@ -555,7 +541,7 @@ def project_submit_final_report(*, project: Project, report: str, by: User) -> P
     locked.save(update_fields=["final_report", "updated_at"])
     audit.record(obj=locked, actor=by, action="final_report", programme=locked.programme)
     link = _project_link(locked)
-    for person in _staff_users():
+    for person in users_with_role(Role.STAFF):
         notify(
             person,
             "financing_final_report",
@@ -632,7 +618,9 @@ def project_revoke(*, project: Project, reason: str, by: User) -> Project:
     )
     link = _project_link(locked)
     recipients = _project_side(locked)
-    recipients += [person for person in _staff_users() if all(person.pk != other.pk for other in recipients)]
+    recipients += [
+        person for person in users_with_role(Role.STAFF) if all(person.pk != other.pk for other in recipients)
+    ]
     for person in recipients:
         notify(
             person,

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -29,7 +28,8 @@ from assessments.models import Assessment, AssessmentStatus, Recommendation
 from managers.models import Manager, ManagerStatus
 from programme import audit
 from programme.models import User
-from programme.notifications import notify
+from programme.notifications import absolute_url, notify
+from programme.queries import users_with_role
 from programme.roles import Role
 from programme.rules import is_programme_staff
 from projects import checklist
@@ -53,16 +53,12 @@ class MilestonePlan:
     description: str = ""
 
 
-def _absolute(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path
-
-
 def project_link(project: Project) -> str:
-    return _absolute(reverse("proposal:detail", args=[project.pk]))
+    return absolute_url(reverse("proposal:detail", args=[project.pk]))
 
 
 def staff_link(project: Project) -> str:
-    return _absolute(reverse("proposal:staff_detail", args=[project.pk]))
+    return absolute_url(reverse("proposal:staff_detail", args=[project.pk]))
 
 
 def _locked(project: Project) -> Project:
@@ -108,10 +104,6 @@ def managers_of(project: Project) -> list[User]:
     if project.facilitator.user_id != project.assessment.manager.user_id:
         people.append(project.facilitator.user)
     return [person for person in people if person.is_active]
-
-
-def _staff_users() -> list[User]:
-    return list(User.objects.filter(groups__name=Role.STAFF, is_active=True).order_by("pk").distinct())
 
 
 def facilitator_choices(assessment: Assessment) -> Iterable[Manager]:
@@ -381,7 +373,7 @@ def project_submit(*, project: Project, by: User) -> Project:
         programme=locked.programme,
     )
     company = locked.assessment.application.company.legal_name
-    for person in _staff_users():
+    for person in users_with_role(Role.STAFF):
         notify(
             person,
             "proposal_submitted_staff",

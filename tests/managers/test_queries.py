@@ -3,7 +3,9 @@
 import pytest
 
 from managers.models import ManagerStatus
-from managers.queries import headline_figures, ranking, staff_users
+from managers.queries import headline_figures, ranking
+from programme.queries import users_with_role
+from programme.roles import Role
 from tests.factories import ManagerFactory, ProgrammeFactory, StaffFactory, review
 
 pytestmark = pytest.mark.django_db
@@ -33,4 +35,4 @@ def test_the_ranking_puts_unreviewed_applicants_last_and_marks_my_reviews(progra
 def test_staff_users_are_the_active_members_of_the_staff_role():
     active = StaffFactory()
     StaffFactory(is_active=False)
-    assert list(staff_users()) == [active]
+    assert list(users_with_role(Role.STAFF)) == [active]

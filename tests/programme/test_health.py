@@ -1,7 +1,6 @@
 """The health endpoint: the database, the broker and beat's last run, without personal data."""
 
 import datetime
-import socket
 
 import pytest
 from django.test import Client
@@ -9,24 +8,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from programme import health
-from programme.celery import app as celery_app
 from programme.tasks import beat_heartbeat
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def broker_down():
-    """The broker at a closed port of this machine."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        closed_port = probe.getsockname()[1]
-    original = celery_app.conf.broker_url
-    celery_app.conf.broker_url = f"redis://127.0.0.1:{closed_port}/0"
-    celery_app._pool = None
-    yield
-    celery_app.conf.broker_url = original
-    celery_app._pool = None
 
 
 def get_health():

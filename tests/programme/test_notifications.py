@@ -6,29 +6,12 @@ from django.db import transaction
 from django.urls import reverse
 
 from programme import notifications
-from programme.celery import app as celery_app
 from programme.models import EmailStatus, Notification
 from programme.tasks import deliver_notification, deliver_pending_notifications
 from tests import celery_queue
 from tests.factories import SmeMemberFactory, StaffFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def broker_down(settings):
-    """The broker at a closed port of this machine, as when Redis is unreachable."""
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        closed_port = probe.getsockname()[1]
-    original = celery_app.conf.broker_url
-    celery_app.conf.broker_url = f"redis://127.0.0.1:{closed_port}/0"
-    celery_app._pool = None
-    yield
-    celery_app.conf.broker_url = original
-    celery_app._pool = None
 
 
 def pending_notification() -> Notification:
