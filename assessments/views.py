@@ -17,7 +17,7 @@ from programme import queries as programme_queries
 from programme.access import check, role_required
 from programme.models import Programme
 from programme.rules import is_manager, is_programme_staff
-from programme.views import _attach_errors
+from programme.views import attach_errors, report_errors
 
 
 def _programme() -> Programme:
@@ -29,11 +29,6 @@ def _programme() -> Programme:
 
 def _run(pk: int) -> MatchingRun:
     return get_object_or_404(MatchingRun.objects.select_related("programme", "started_by"), pk=pk)
-
-
-def _error_messages(request: HttpRequest, error: ValidationError) -> None:
-    for message in error.messages:
-        messages.error(request, message)
 
 
 # Staff ---------------------------------------------------------------------------
@@ -63,7 +58,7 @@ def matching_start(request: HttpRequest) -> HttpResponse:
     try:
         run = services.matching_run_start(programme=programme, by=request.user)
     except ValidationError as error:
-        _error_messages(request, error)
+        report_errors(request, error)
         return redirect("assessments:matching")
     messages.success(request, _("The matching run has started: this page follows its progress."))
     return redirect("assessments:run", pk=run.pk)
@@ -142,7 +137,7 @@ def run_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         assessments = services.matching_run_confirm(run=run, by=request.user)
     except ValidationError as error:
-        _error_messages(request, error)
+        report_errors(request, error)
     else:
         messages.success(
             request,
@@ -159,7 +154,7 @@ def run_discard(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.matching_run_discard(run=run, by=request.user)
     except ValidationError as error:
-        _error_messages(request, error)
+        report_errors(request, error)
     else:
         messages.info(request, _("The proposals are set aside; nothing was assigned."))
     return redirect("assessments:run", pk=run.pk)
@@ -180,7 +175,7 @@ def proposal_swap(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.proposal_swap(proposal=proposal, manager_id=form.cleaned_data["manager"], by=request.user)
     except ValidationError as error:
-        _error_messages(request, error)
+        report_errors(request, error)
     else:
         messages.success(request, _("The proposal now has the manager you chose."))
     return redirect("assessments:run", pk=proposal.run_id)
@@ -193,7 +188,7 @@ def proposal_drop(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.proposal_drop(proposal=proposal, dropped=request.POST.get("dropped") == "1", by=request.user)
     except ValidationError as error:
-        _error_messages(request, error)
+        report_errors(request, error)
     return redirect("assessments:run", pk=proposal.run_id)
 
 
@@ -230,7 +225,7 @@ def accept(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.assessment_accept(assessment=assessment, by=request.user)
     except ValidationError as error:
-        _error_messages(request, error)
+        report_errors(request, error)
     else:
         messages.success(
             request, _("You accepted: the company's contact details are below, and it has yours.")
@@ -250,7 +245,7 @@ def decline(request: HttpRequest, pk: int) -> HttpResponse:
                 assessment=assessment, reason=form.cleaned_data["reason"], by=request.user
             )
         except ValidationError as error:
-            _attach_errors(form, error)
+            attach_errors(form, error)
         else:
             messages.info(request, _("You declined; staff will propose the company to another manager."))
             return redirect("home:manager")

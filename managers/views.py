@@ -45,7 +45,7 @@ from programme import queries as programme_queries
 from programme.access import check, role_required
 from programme.models import Programme
 from programme.rules import is_manager, is_programme_staff
-from programme.views import _attach_errors
+from programme.views import attach_errors
 
 PER_PAGE = 25
 
@@ -132,7 +132,7 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
                 competences=form.competences(),
             )
         except ValidationError as error:
-            _attach_errors(form, error)
+            attach_errors(form, error)
         else:
             messages.success(request, _("Your profile is saved."))
             return redirect("managers:profile")
@@ -158,7 +158,7 @@ def cv_upload(request: HttpRequest) -> HttpResponse:
                 programme=programme, by=request.user, file=upload, size=upload.size, name=upload.name
             )
         except ValidationError as error:
-            _attach_errors(form, error)
+            attach_errors(form, error)
         else:
             messages.success(request, _("Your CV is saved."))
             return redirect("managers:profile")
@@ -196,7 +196,7 @@ def application_submit(request: HttpRequest) -> HttpResponse:
         try:
             services.manager_apply(manager=manager, by=request.user, truthful_declaration=True)
         except ValidationError as error:
-            _attach_errors(form, error)
+            attach_errors(form, error)
         else:
             messages.success(request, _("Your application is submitted. Staff will review it on merit."))
             return redirect("home:manager")
@@ -214,7 +214,7 @@ def pool_leave(request: HttpRequest) -> HttpResponse:
         try:
             services.manager_leave(manager=manager, by=request.user, reason=form.cleaned_data["reason"])
         except ValidationError as error:
-            _attach_errors(form, error)
+            attach_errors(form, error)
         else:
             messages.success(
                 request, _("You have left the pool. Thank you for your work with the programme.")
@@ -234,7 +234,7 @@ def unavailability(request: HttpRequest) -> HttpResponse:
             try:
                 services.unavailability_add(manager=manager, by=request.user, **form.cleaned_data)
             except ValidationError as error:
-                _attach_errors(form, error)
+                attach_errors(form, error)
             else:
                 messages.success(request, _("The period is saved: you will be proposed no new SMEs then."))
                 return redirect("managers:unavailability")
@@ -383,7 +383,7 @@ def review_save(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.review_save(manager=manager, by=request.user, scores=form.scores(), notes=form.notes())
         except ValidationError as error:
-            _attach_errors(form, error)
+            attach_errors(form, error)
         else:
             messages.success(request, _("Your review is saved and the merit score updated."))
             return redirect("managers:detail", pk=manager.pk)
@@ -399,7 +399,7 @@ def conflict_declare(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.review_conflict_declare(manager=manager, by=request.user, note=form.cleaned_data["note"])
         except ValidationError as error:
-            _attach_errors(form, error)
+            attach_errors(form, error)
         else:
             messages.success(
                 request,
@@ -428,7 +428,7 @@ def manager_decide(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             service(manager=manager, by=request.user, reason=form.cleaned_data["reason"])
         except ValidationError as error:
-            _attach_errors(form, error)
+            attach_errors(form, error)
         else:
             messages.success(request, str(done))
             return redirect("managers:detail", pk=manager.pk)

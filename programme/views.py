@@ -100,7 +100,7 @@ def programme_settings(request: HttpRequest) -> HttpResponse:
         try:
             services.programme_update_settings(programme=programme, changes=form.changes(), by=request.user)
         except ValidationError as error:
-            _attach_errors(form, error)
+            attach_errors(form, error)
         else:
             messages.success(request, _("The programme's settings are saved."))
             return redirect("programme:settings")
@@ -118,7 +118,7 @@ def user_invite(request: HttpRequest) -> HttpResponse:
         try:
             invited = services.user_invite(**form.cleaned_data, by=request.user)
         except ValidationError as error:
-            _attach_errors(form, error)
+            attach_errors(form, error)
         else:
             messages.success(
                 request,
@@ -139,7 +139,14 @@ class ActivateSecondFactorView(ActivateTOTPView):
         return response
 
 
-def _attach_errors(form, error: ValidationError) -> None:
+def report_errors(request: HttpRequest, error: ValidationError) -> None:
+    """A service's refusal of an action with no form of its own, shown as messages."""
+    for message in error.messages:
+        messages.error(request, message)
+
+
+def attach_errors(form, error: ValidationError) -> None:
+    """A service's refusal shown beside the fields it names, or above the form."""
     if hasattr(error, "error_dict"):
         for field, field_errors in error.error_dict.items():
             form.add_error(field if field in form.fields else None, field_errors)

@@ -19,7 +19,7 @@ from programme import queries as programme_queries
 from programme.access import check, role_required
 from programme.models import Programme
 from programme.rules import is_programme_staff, is_sme_member
-from programme.views import _attach_errors
+from programme.views import attach_errors, report_errors
 from smes import identifiers, queries, services
 from smes import rules as sme_rules
 from smes.forms import (
@@ -127,7 +127,7 @@ def application_new(request: HttpRequest) -> HttpResponse:
                 programme=programme, values=form.values(), by=request.user
             )
         except ValidationError as error:
-            _attach_errors(form, error)
+            attach_errors(form, error)
         else:
             messages.success(request, _("The company's details are saved as a draft."))
             return redirect(_next_step_url(application, ApplicationStep.COMPANY))
@@ -180,7 +180,7 @@ def application_step(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
                     application=application, step=step, values=form.values(), by=request.user
                 )
         except ValidationError as error:
-            _attach_errors(form, error)
+            attach_errors(form, error)
         else:
             messages.success(request, _("Saved. You can come back and change it until you submit."))
             application.refresh_from_db()
@@ -215,8 +215,7 @@ def application_submit(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.application_submit(application=application, by=request.user)
     except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
+        report_errors(request, error)
     else:
         messages.success(
             request, _("Your application is submitted. We will tell you when staff have checked it.")
@@ -235,7 +234,7 @@ def application_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
                 application=application, by=request.user, reason=form.cleaned_data["reason"]
             )
         except ValidationError as error:
-            _attach_errors(form, error)
+            attach_errors(form, error)
         else:
             messages.success(request, _("Your application is withdrawn."))
             return redirect("smes:application_detail", pk=application.pk)
@@ -257,7 +256,7 @@ def company_members(request: HttpRequest) -> HttpResponse:
         try:
             invited = services.company_invite_member(company=company, **form.cleaned_data, by=request.user)
         except ValidationError as error:
-            _attach_errors(form, error)
+            attach_errors(form, error)
         else:
             messages.success(
                 request,
@@ -364,7 +363,7 @@ def staff_decide(request: HttpRequest, pk: int) -> HttpResponse:
                 by=request.user,
             )
         except ValidationError as error:
-            _attach_errors(form, error)
+            attach_errors(form, error)
         else:
             messages.success(request, _("The decision is recorded and the company is told."))
             return redirect("smes:staff_detail", pk=application.pk)
@@ -386,7 +385,7 @@ def staff_overrule(request: HttpRequest, pk: int) -> HttpResponse:
                 by=request.user,
             )
         except ValidationError as error:
-            _attach_errors(form, error)
+            attach_errors(form, error)
         else:
             messages.success(request, _("The rule is overruled; the reason is kept in the audit trail."))
             return redirect("smes:staff_detail", pk=application.pk)
@@ -401,8 +400,7 @@ def staff_enrol(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         enrolled = services.application_enrol(application=application, by=request.user)
     except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
+        report_errors(request, error)
     else:
         if enrolled.status == ApplicationStatus.ENROLLED:
             messages.success(request, _("The company is enrolled and told."))
@@ -427,7 +425,7 @@ def staff_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
                 application=application, by=request.user, reason=form.cleaned_data["reason"]
             )
         except ValidationError as error:
-            _attach_errors(form, error)
+            attach_errors(form, error)
         else:
             messages.success(request, _("The application is withdrawn and the company is told."))
             return redirect("smes:staff_detail", pk=application.pk)

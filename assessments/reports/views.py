@@ -16,7 +16,7 @@ from assessments.reports.forms import FeedbackForm
 from assessments.reports.rules import may_give_feedback, may_read_feedback, may_read_reports
 from programme.access import check, role_required
 from programme.rules import is_sme_member
-from programme.views import _attach_errors
+from programme.views import attach_errors
 
 
 def _report_assessment(request: HttpRequest, pk: int) -> Assessment:
@@ -75,7 +75,7 @@ def feedback(request: HttpRequest, pk: int) -> HttpResponse:
                 by=request.user,
             )
         except ValidationError as error:
-            _attach_errors(form, error)
+            attach_errors(form, error)
         else:
             messages.success(request, _("Thank you: your feedback goes to the programme's staff."))
             return redirect("reports:report", pk=assessment.pk)

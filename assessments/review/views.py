@@ -21,7 +21,7 @@ from programme import queries as programme_queries
 from programme.access import check, role_required
 from programme.models import Programme
 from programme.rules import is_programme_staff
-from programme.views import _attach_errors
+from programme.views import attach_errors, report_errors
 
 ASSESSMENTS_PER_PAGE = 25
 
@@ -130,8 +130,7 @@ def assessment_complete(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.assessment_complete(assessment=assessment, by=request.user)
     except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
+        report_errors(request, error)
     else:
         messages.success(request, _("The assessment is completed; the manager and the company are told."))
     return redirect("review:detail", pk=assessment.pk)
@@ -149,7 +148,7 @@ def assessment_return(request: HttpRequest, pk: int) -> HttpResponse:
                 assessment=assessment, comments=form.cleaned_data["comments"], by=request.user
             )
         except ValidationError as error:
-            _attach_errors(form, error)
+            attach_errors(form, error)
         else:
             messages.success(request, _("The report is back with the manager, with your comments."))
             return redirect("review:detail", pk=assessment.pk)
@@ -168,7 +167,7 @@ def assessment_cancel(request: HttpRequest, pk: int) -> HttpResponse:
                 assessment=assessment, reason=form.cleaned_data["reason"], by=request.user
             )
         except ValidationError as error:
-            _attach_errors(form, error)
+            attach_errors(form, error)
         else:
             messages.success(
                 request, _("The assessment is cancelled; the company waits for a new match and is told.")
@@ -192,7 +191,7 @@ def assessment_hand_over(request: HttpRequest, pk: int) -> HttpResponse:
                 by=request.user,
             )
         except ValidationError as error:
-            _attach_errors(form, error)
+            attach_errors(form, error)
         else:
             messages.success(
                 request,

@@ -31,7 +31,7 @@ from assessments.work.rules import may_answer_visits, may_submit, may_write
 from programme import queries as programme_queries
 from programme.access import check, role_required
 from programme.rules import is_manager, is_programme_staff, is_sme_member
-from programme.views import _attach_errors
+from programme.views import attach_errors, report_errors
 
 NEW_RECOMMENDATION = "new-recommendation"
 
@@ -233,11 +233,6 @@ def _writable_assessment(request: HttpRequest, pk: int) -> Assessment:
     return assessment
 
 
-def _error_messages(request: HttpRequest, error: ValidationError) -> None:
-    for message in error.messages:
-        messages.error(request, message)
-
-
 @role_required(is_manager)
 @require_POST
 def submit(request: HttpRequest, pk: int) -> HttpResponse:
@@ -249,7 +244,7 @@ def submit(request: HttpRequest, pk: int) -> HttpResponse:
         services.assessment_submit(assessment=assessment, by=request.user)
     except ValidationError as error:
         messages.error(request, _("The report cannot be submitted yet:"))
-        _error_messages(request, error)
+        report_errors(request, error)
     else:
         messages.success(request, _("The report is submitted: staff will validate it."))
     return redirect("work:workspace", pk=assessment.pk)
@@ -267,7 +262,7 @@ def recommendation_add(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.recommendation_add(assessment=assessment, **form.cleaned_data, by=request.user)
         except ValidationError as error:
-            _attach_errors(form, error)
+            attach_errors(form, error)
         else:
             messages.success(request, _("The recommendation is added."))
             return redirect(f"{reverse('work:workspace', args=[pk])}#recommendations")
@@ -328,7 +323,7 @@ def visit_add(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.visit_record(assessment=assessment, **form.cleaned_data, by=request.user)
         except ValidationError as error:
-            _attach_errors(form, error)
+            attach_errors(form, error)
         else:
             messages.success(request, _("The visit is logged; the company is asked to confirm it."))
             return redirect(f"{reverse('work:workspace', args=[pk])}#visits")
@@ -349,7 +344,7 @@ def visit_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.visit_update(visit=visit, **form.cleaned_data, by=request.user)
         except ValidationError as error:
-            _attach_errors(form, error)
+            attach_errors(form, error)
         else:
             messages.success(request, _("The visit is updated."))
             return redirect(f"{reverse('work:workspace', args=[visit.assessment_id])}#visits")
@@ -365,7 +360,7 @@ def visit_delete(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.visit_delete(visit=visit, by=request.user)
     except ValidationError as error:
-        _error_messages(request, error)
+        report_errors(request, error)
     else:
         messages.info(request, _("The visit is deleted."))
     return redirect(f"{reverse('work:workspace', args=[visit.assessment_id])}#visits")
@@ -419,7 +414,7 @@ def visit_answer(request: HttpRequest, pk: int) -> HttpResponse:
                 by=request.user,
             )
         except ValidationError as error:
-            _attach_errors(form, error)
+            attach_errors(form, error)
         else:
             if form.cleaned_data["answer"] == "confirm":
                 messages.success(request, _("Thank you: the visit is confirmed."))

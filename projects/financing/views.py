@@ -19,7 +19,7 @@ from programme import queries as programme_queries
 from programme.access import check, role_required
 from programme.models import Programme
 from programme.rules import is_administrator, is_manager, is_programme_staff, is_sme_member
-from programme.views import _attach_errors
+from programme.views import attach_errors
 from projects.financing import queries, rules, services
 from projects.financing.forms import (
     ApproveForm,
@@ -170,7 +170,7 @@ def _act(
         try:
             action(project, form.cleaned_data)
         except ValidationError as error:
-            _attach_errors(form, error)
+            attach_errors(form, error)
         else:
             messages.success(request, success)
             return redirect("financing:detail", pk=project.pk)

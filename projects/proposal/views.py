@@ -21,7 +21,7 @@ from programme import queries as programme_queries
 from programme.access import check, role_required
 from programme.models import Programme
 from programme.rules import is_manager, is_programme_staff, is_sme_member
-from programme.views import _attach_errors
+from programme.views import attach_errors, report_errors
 from projects import checklist
 from projects.models import Project, ProjectStatus
 from projects.proposal import queries, rules, services
@@ -73,8 +73,7 @@ def project_start(request: HttpRequest, assessment_pk: int) -> HttpResponse:
         try:
             project = services.project_create(assessment=assessment, by=request.user)
         except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
+            report_errors(request, error)
         else:
             messages.success(request, _("The draft is saved: go on step by step, your manager can help you."))
             return redirect("proposal:edit", pk=project.pk, step=SLUG_BY_STEP["general"])
@@ -215,7 +214,7 @@ def project_edit(request: HttpRequest, pk: int, step: str) -> HttpResponse:
                 if key == "plan":
                     form._non_form_errors = form.error_class(error.messages)
                 else:
-                    _attach_errors(form, error)
+                    attach_errors(form, error)
             else:
                 messages.success(request, _("Saved."))
                 return redirect(_after_saving(project, key, stay="stay" in request.POST))
@@ -248,8 +247,7 @@ def project_submit(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.project_submit(project=project, by=request.user)
     except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
+        report_errors(request, error)
     else:
         messages.success(request, _("The project is submitted: programme staff will check its eligibility."))
     return redirect("proposal:detail", pk=project.pk)
@@ -366,7 +364,7 @@ def staff_judge(request: HttpRequest, pk: int) -> HttpResponse:
                     by=request.user,
                 )
         except ValidationError as error:
-            _attach_errors(form, error)
+            attach_errors(form, error)
         else:
             if decision == Decision.SAVE:
                 messages.success(request, _("The checks and scores are saved."))
