@@ -105,33 +105,28 @@ def person_erase(*, user: User, by: User | None) -> dict[str, int]:
     Statuses, dates, answers about the company and the eligibility results stay: they are
     the company's, and the programme's figures count them. Safe to run again."""
     found = privacy.identifiers(user)
-    concerned = Q(pk__in=_applications(user).values("pk"))
-    if user.first_name and user.last_name and not privacy.is_erased(user):
-        concerned |= Q(contact_first_name__iexact=user.first_name, contact_last_name__iexact=user.last_name)
-        concerned |= Q(
-            legal_representative_first_name__iexact=user.first_name,
-            legal_representative_last_name__iexact=user.last_name,
-        )
-    concerned_applications = list(Application.objects.filter(concerned))
+    # Their own applications (their company's, those they wrote or signed, those giving their
+    # address as the contact's): only there are the contact and the legal representative
+    # matched by name, so a namesake in another company keeps theirs.
+    own = list(_applications(user))
     # Their telephone, as the contact, is looked for in the texts too.
     found = found.with_more(
         application.contact_phone
-        for application in concerned_applications
+        for application in own
         if application.contact_phone and _is_contact(application, user)
     )
-    # Texts that name them in any application (a colleague's description of the company's
-    # situation naming them) are found by the pre-filter.
-    concerned_applications += list(
-        Application.objects.exclude(pk__in=[application.pk for application in concerned_applications]).filter(
-            found.text_filter(*COMPANY_TEXTS)
-        )
+    # Free texts naming them in any other application (found by the SQL pre-filter) lose
+    # the name; here a namesake's mention goes too: in free text we err towards erasure.
+    others = list(
+        Application.objects.exclude(pk__in=[row.pk for row in own]).filter(found.text_filter(*COMPANY_TEXTS))
     )
     anonymised = 0
-    for application in concerned_applications:
+    for application in own + others:
         fields: set[str] = set()
+        is_own = application in own
         # The contact person is the one the programme writes to: when it is them, their
         # name, address, telephone and role go.
-        if _is_contact(application, user):
+        if is_own and _is_contact(application, user):
             application.contact_first_name = privacy.ERASED_NAME
             application.contact_last_name = f"#{user.pk}"
             application.contact_email = privacy.erased_email(user)
@@ -147,7 +142,7 @@ def person_erase(*, user: User, by: User | None) -> dict[str, int]:
         # The legal representative signed the declarations; when it is them, their name and
         # tax code go and their role in the company stays, so the declaration still reads
         # "made by the sole director".
-        if _is_named(
+        if is_own and _is_named(
             application.legal_representative_first_name, application.legal_representative_last_name, user
         ):
             application.legal_representative_first_name = privacy.ERASED_NAME

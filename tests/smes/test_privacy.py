@@ -99,3 +99,20 @@ def test_person_erase_twice_changes_nothing_more(member):
         "memberships_removed": 0,
         "applications_anonymised": 0,
     }
+
+
+def test_a_namesake_in_another_company_keeps_their_contact_and_legal_details(programme, member):
+    namesake = ApplicationFactory(
+        programme=programme,
+        legal_representative_first_name="Giulia",
+        legal_representative_last_name="Bertolotti",
+        legal_representative_tax_code="BRTGLI70B42A794K",
+        contact_first_name="giulia",
+        contact_last_name="BERTOLOTTI",
+        contact_email="g.bertolotti@altra.example",
+    )
+    privacy.person_erase(user=member, by=None)
+    namesake.refresh_from_db()
+    assert namesake.legal_representative_name == "Giulia Bertolotti"
+    assert namesake.legal_representative_tax_code == "BRTGLI70B42A794K"
+    assert namesake.contact_email == "g.bertolotti@altra.example"
