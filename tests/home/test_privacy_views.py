@@ -25,6 +25,18 @@ QUERIES_SEARCH = 12
 PAGES = ("home:people", "home:person", "home:person_download", "home:person_erase")
 
 
+@pytest.fixture(autouse=True)
+def english_staff(staff_user):
+    """The pages' English text is read by most tests; one reads the Italian."""
+    User.objects.filter(pk=staff_user.pk).update(language="en")
+
+
+def test_the_pages_speak_italian_to_italian_staff(staff_client, staff_user, world):
+    User.objects.filter(pk=staff_user.pk).update(language="it")
+    page = staff_client.get(reverse("home:person", args=[world.member.pk])).content.decode()
+    assert "Scarica i dati (JSON)" in page and "Cosa conserva il portale" in page
+
+
 def url(name: str, person: User) -> str:
     return reverse(name) if name == "home:people" else reverse(name, args=[person.pk])
 
