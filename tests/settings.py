@@ -17,6 +17,8 @@ RUN_ID = os.environ.get("TEST_RUN_ID", "")
 REDIS_URL = f"{REDIS_BASE}/{1 + WORKER_INDEX % 15}"
 CELERY_BROKER_URL = REDIS_URL
 CELERY_TASK_DEFAULT_QUEUE = f"portal-test-{RUN_ID}{WORKER}"
+CELERY_MATCHING_QUEUE = f"{CELERY_TASK_DEFAULT_QUEUE}-matching"
+CELERY_TASK_ROUTES = {"assessments.tasks.run_matching": {"queue": CELERY_MATCHING_QUEUE}}
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
