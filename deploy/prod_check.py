@@ -363,12 +363,16 @@ def empty_database(database_url: str) -> None:
 
 
 def redis_forget_queues(redis_url: str, queues: list[str]) -> None:
-    """Remove this run's queues and their bindings from Redis (and nothing else)."""
+    """Remove this run's queues and every key kombu made for them (bindings) from Redis,
+    and nothing else."""
     import redis
 
     client = redis.Redis.from_url(redis_url)
     try:
-        client.delete(*queues, *(f"_kombu.binding.{queue}" for queue in queues))
+        keys = set(queues)
+        for queue in queues:
+            keys.update(client.scan_iter(match=f"*{queue}*"))
+        client.delete(*keys)
     finally:
         client.close()
 
