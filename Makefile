@@ -55,7 +55,8 @@ test: setup
 	$(DEPLOY_ENV) $(MANAGE) check --deploy --fail-level WARNING
 	$(MANAGE) check_catalogue --locale it
 	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) $(if $(CI),--create-db,--reuse-db)
-	$(MAKE) --no-print-directory prod-check
+	$(MAKE) --no-print-directory deploy-packages
+	$(PY) deploy/prod_check.py
 
 # Debian packages the production stack needs beyond the portal's own: nginx in front of
 # gunicorn, openssl for prod-check's certificate, pg_dump/pg_restore for backups.
