@@ -49,13 +49,12 @@ lint:
 messages:
 	$(MANAGE) makemessages -l it --no-obsolete --ignore='static/*' --ignore='staticfiles/*' --ignore='tests/*' --ignore='bench/*' --ignore='var/*'
 
-test: setup
+test: setup deploy-packages
 	$(VENV)/bin/ruff check .
 	$(MANAGE) makemigrations --check --dry-run
 	$(DEPLOY_ENV) $(MANAGE) check --deploy --fail-level WARNING
 	$(MANAGE) check_catalogue --locale it
 	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) $(if $(CI),--create-db,--reuse-db)
-	$(MAKE) --no-print-directory deploy-packages
 	$(PY) deploy/prod_check.py
 
 # Debian packages the production stack needs beyond the portal's own: nginx in front of
