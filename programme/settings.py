@@ -13,6 +13,7 @@ from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from kombu import Exchange, Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -206,6 +207,11 @@ CELERY_TIMEZONE = TIME_ZONE
 # started with `-Q <CELERY_QUEUE>` sends mail, one with `-Q <CELERY_MATCHING_QUEUE>` matches.
 CELERY_MATCHING_QUEUE = env.str("CELERY_MATCHING_QUEUE", default="matching")
 CELERY_TASK_ROUTES = {"assessments.tasks.run_matching": {"queue": CELERY_MATCHING_QUEUE}}
+# A worker started without -Q (`make run`, one machine) takes both queues.
+# Each queue with an exchange and key of its own name, so a message reaches its queue only.
+CELERY_TASK_QUEUES = tuple(
+    Queue(name, Exchange(name), routing_key=name) for name in (CELERY_TASK_DEFAULT_QUEUE, CELERY_MATCHING_QUEUE)
+)
 # Workers log through the LOGGING below (JSON lines in production), not Celery's own format.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # How often beat records its heartbeat; the health endpoint calls beat stale after five minutes.
