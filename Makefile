@@ -9,6 +9,7 @@ DEPLOY_ENV := DEBUG=false SECRET_KEY=deploy-check-$$(head -c 32 /dev/urandom | o
 PYTEST_WORKERS ?= auto
 
 .PHONY: setup run test lint messages system-packages
+.PHONY: deploy-packages prod-check backup restore
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -48,9 +49,34 @@ lint:
 messages:
 	$(MANAGE) makemessages -l it --no-obsolete --ignore='static/*' --ignore='staticfiles/*' --ignore='tests/*' --ignore='bench/*' --ignore='var/*'
 
-test: setup
+test: setup deploy-packages
 	$(VENV)/bin/ruff check .
 	$(MANAGE) makemigrations --check --dry-run
 	$(DEPLOY_ENV) $(MANAGE) check --deploy --fail-level WARNING
 	$(MANAGE) check_catalogue --locale it
 	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) $(if $(CI),--create-db,--reuse-db)
+	$(PY) deploy/prod_check.py
+
+# Debian packages the production stack needs beyond the portal's own: nginx in front of
+# gunicorn, openssl for prod-check's certificate, pg_dump/pg_restore for backups.
+DEPLOY_DEBIAN_PACKAGES := nginx openssl postgresql-client
+deploy-packages:
+	@missing="$$(for package in $(DEPLOY_DEBIAN_PACKAGES); do dpkg -s $$package >/dev/null 2>&1 || echo $$package; done)"; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing $$missing"; \
+	  sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+	  $$sudo apt-get update -qq && $$sudo apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+# The whole production stack on loopback (nginx with TLS, gunicorn, two Celery workers,
+# beat) against a database and Redis queues of its own, checked as a user would, then stopped.
+prod-check: setup deploy-packages
+	$(PY) deploy/prod_check.py
+
+# A backup folder under var/backups (the database in pg_dump's format and the protected files).
+backup: setup deploy-packages
+	$(MANAGE) backup
+
+# make restore BACKUP=var/backups/<folder> DATABASE=<name> [FORCE=1]
+restore: setup deploy-packages
+	$(MANAGE) restore $(BACKUP) --database $(DATABASE) $(if $(FORCE),--force,)

@@ -7,7 +7,7 @@ import datetime
 import time
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.utils import timezone
 
 from programme.celery import app as celery_app
@@ -53,7 +53,11 @@ def check_broker() -> Check:
 
 def check_beat(now: datetime.datetime | None = None) -> Check:
     now = now or timezone.now()
-    beat = Heartbeat.objects.filter(name=BEAT).values_list("beat_at", flat=True).first()
+    try:
+        beat = Heartbeat.objects.filter(name=BEAT).values_list("beat_at", flat=True).first()
+    except DatabaseError as error:
+        # With the database gone the heartbeat cannot be read: unhealthy, and still an answer.
+        return Check(False, {"error": type(error).__name__, "last_run": None, "age_seconds": None})
     if beat is None:
         return Check(False, {"last_run": None, "age_seconds": None})
     age = (now - beat).total_seconds()

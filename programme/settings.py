@@ -13,6 +13,7 @@ from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from kombu import Exchange, Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -202,12 +203,28 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5, "max_retries": 1}
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_TIMEZONE = TIME_ZONE
+# Matching runs have a queue of their own, so a long run never delays e-mails: a worker
+# started with `-Q <CELERY_QUEUE>` sends mail, one with `-Q <CELERY_MATCHING_QUEUE>` matches.
+CELERY_MATCHING_QUEUE = env.str("CELERY_MATCHING_QUEUE", default="matching")
+CELERY_TASK_ROUTES = {"assessments.tasks.run_matching": {"queue": CELERY_MATCHING_QUEUE}}
+# A worker started without -Q (`make run`, one machine) takes both queues.
+# Each queue with an exchange and key of its own name, so a message reaches its queue only.
+CELERY_TASK_QUEUES = tuple(
+    Queue(name, Exchange(name), routing_key=name) for name in (CELERY_TASK_DEFAULT_QUEUE, CELERY_MATCHING_QUEUE)
+)
+# Workers log through the LOGGING below (JSON lines in production), not Celery's own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# How often beat records its heartbeat; the health endpoint calls beat stale after five minutes.
+BEAT_HEARTBEAT_SECONDS = env.int("BEAT_HEARTBEAT_SECONDS", default=60)
 CELERY_BEAT_SCHEDULE = {
     "deliver-pending-notifications": {
         "task": "programme.tasks.deliver_pending_notifications",
         "schedule": timedelta(minutes=1),
     },
-    "beat-heartbeat": {"task": "programme.tasks.beat_heartbeat", "schedule": timedelta(minutes=1)},
+    "beat-heartbeat": {
+        "task": "programme.tasks.beat_heartbeat",
+        "schedule": timedelta(seconds=BEAT_HEARTBEAT_SECONDS),
+    },
     "watch-matching-runs": {
         "task": "assessments.tasks.watch_matching_runs",
         "schedule": timedelta(minutes=1),
@@ -231,6 +248,11 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
+# Daily: personal data the programme no longer needs is erased (smes.retention).
+CELERY_BEAT_SCHEDULE["apply-retention-rules"] = {
+    "task": "smes.tasks.apply_retention_rules",
+    "schedule": crontab(minute=15, hour=3),
+}
 
 # How long a claimed e-mail may stay "sending" before the sweep assumes the
 # worker died and tries again.
@@ -252,8 +274,13 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", defa
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 # Load balancers probe the health endpoint over plain HTTP on the internal network.
 SECURE_REDIRECT_EXEMPT = [r"^health/$"]
-if env.bool("BEHIND_TLS_PROXY", default=False):
+BEHIND_TLS_PROXY = env.bool("BEHIND_TLS_PROXY", default=False)
+if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Behind the proxy the portal sees the proxy's address (none at all on a unix socket, where
+# allauth would refuse every sign-in); the sign-in limits count per client address, which
+# the proxy appends last to X-Forwarded-For. One proxy (nginx) by default.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1 if BEHIND_TLS_PROXY else 0)
 # Sessions end after the programme's idle time (IdleSessionMiddleware); this is
 # the outer bound for a browser left open.
 SESSION_COOKIE_AGE = 60 * 60 * 12
@@ -273,11 +300,31 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# Logs go to standard output: one JSON object a line in production (LOG_FORMAT=json, the
+# default with DEBUG off) for the log collector, plain lines for people (LOG_FORMAT=text).
+LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"line": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "line"}},
+    "formatters": {
+        "line": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(levelname)s %(name)s %(process)d %(message)s",
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            # ISO 8601 in UTC, whatever the time zone of the process.
+            "timestamp": "time",
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": "json" if LOG_FORMAT == "json" else "line",
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # WeasyPrint logs a line per step of every PDF at INFO.
     "loggers": {

@@ -212,6 +212,8 @@ class Application(models.Model):
     enrolled_at = models.DateTimeField(_("enrolled on"), null=True, blank=True)
     waitlisted_at = models.DateTimeField(_("waitlisted on"), null=True, blank=True)
     withdrawn_at = models.DateTimeField(_("withdrawn on"), null=True, blank=True)
+    # Set by the retention job (smes.retention) when the people named here are erased.
+    personal_data_erased_at = models.DateTimeField(_("personal data erased on"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("application")

@@ -16,11 +16,11 @@ class QueuedTask:
     kwargs: dict
 
 
-def take_all() -> list[QueuedTask]:
-    """Remove every message from the queue and return the tasks they carry."""
+def take(queue_name: str) -> list[QueuedTask]:
+    """Remove every message from one queue and return the tasks they carry."""
     tasks = []
     with app.connection_for_read() as connection:
-        queue = connection.SimpleQueue(settings.CELERY_TASK_DEFAULT_QUEUE, no_ack=True)
+        queue = connection.SimpleQueue(queue_name, no_ack=True)
         try:
             while True:
                 try:
@@ -32,6 +32,12 @@ def take_all() -> list[QueuedTask]:
         finally:
             queue.close()
     return tasks
+
+
+def take_all() -> list[QueuedTask]:
+    """Remove every message from this worker's queues (the default one, then matching's)
+    and return the tasks they carry."""
+    return take(settings.CELERY_TASK_DEFAULT_QUEUE) + take(settings.CELERY_MATCHING_QUEUE)
 
 
 def run_all() -> list[QueuedTask]:

@@ -7,6 +7,8 @@ import tempfile
 os.environ["DEBUG"] = "false"
 os.environ.setdefault("SECRET_KEY", "test-suite-secret-key-that-is-long-enough-for-checks-0123456789")
 
+from kombu import Exchange, Queue
+
 from programme.settings import *  # noqa: F403
 
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
@@ -17,6 +19,11 @@ RUN_ID = os.environ.get("TEST_RUN_ID", "")
 REDIS_URL = f"{REDIS_BASE}/{1 + WORKER_INDEX % 15}"
 CELERY_BROKER_URL = REDIS_URL
 CELERY_TASK_DEFAULT_QUEUE = f"portal-test-{RUN_ID}{WORKER}"
+CELERY_MATCHING_QUEUE = f"{CELERY_TASK_DEFAULT_QUEUE}-matching"
+CELERY_TASK_ROUTES = {"assessments.tasks.run_matching": {"queue": CELERY_MATCHING_QUEUE}}
+CELERY_TASK_QUEUES = tuple(
+    Queue(name, Exchange(name), routing_key=name) for name in (CELERY_TASK_DEFAULT_QUEUE, CELERY_MATCHING_QUEUE)
+)
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
