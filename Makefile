@@ -23,6 +23,8 @@ $(VENV)/.installed: pyproject.toml
 # Debian packages the portal needs: gettext's tools compile the catalogues; pango,
 # harfbuzz and a font let WeasyPrint draw the PDF reports. Installed when missing.
 DEBIAN_PACKAGES := gettext libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+# Chromium drives the browser tests (tests/e2e) through Playwright.
+DEBIAN_PACKAGES += chromium
 system-packages:
 	@missing="$$(for package in $(DEBIAN_PACKAGES); do dpkg -s $$package >/dev/null 2>&1 || echo $$package; done)"; \
 	if [ -n "$$missing" ]; then \
