@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -44,6 +45,7 @@ class JourneyRecord:
     steps: list[str] = field(default_factory=list)
     pages: set[str] = field(default_factory=set)
     problems: list[str] = field(default_factory=list)
+    times: list[float] = field(default_factory=list)
 
     def summary(self) -> str:
         return (
@@ -61,6 +63,7 @@ class Journey:
         for old in self.folder.glob("*.png"):
             old.unlink()
         self.record = JourneyRecord(name=name)
+        self.started = time.monotonic()
         self.contexts: list[BrowserContext] = []
         self.console_errors: dict[int, list[str]] = {}
         self.page = self.new_page()
@@ -84,6 +87,8 @@ class Journey:
 
     def close(self) -> None:
         (self.folder / "problems.json").write_text(json.dumps(self.record.problems, indent=2))
+        steps = [f"{seconds:6.1f} s  {label}" for seconds, label in zip(self.record.times, self.record.steps)]
+        (self.folder / "steps.txt").write_text("\n".join(steps) + "\n")
         for context in self.contexts:
             context.close()
 
@@ -118,6 +123,7 @@ class Journey:
         slug = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")
         where = f"step {number:02d} {label} ({page_pattern(page.url)})"
         self.record.steps.append(label)
+        self.record.times.append(round(time.monotonic() - self.started, 1))
         self.record.pages.add(page_pattern(page.url))
         page.screenshot(path=str(self.folder / f"{number:02d}-{slug}.png"), full_page=True)
 
@@ -133,9 +139,17 @@ class Journey:
         width = page.evaluate("document.documentElement.scrollWidth")
         if width > PHONE_WIDTH:
             wide = page.evaluate(
-                """() => [...document.querySelectorAll('body *')]
-                    .filter(el => el.getBoundingClientRect().right > 376)
-                    .slice(0, 5).map(el => el.tagName.toLowerCase() + '.' + el.className)"""
+                """() => {
+                  const clipped = (el) => {
+                    for (let up = el.parentElement; up; up = up.parentElement) {
+                      if (getComputedStyle(up).overflowX !== 'visible') { return true; }
+                    }
+                    return false;
+                  };
+                  return [...document.querySelectorAll('body *')]
+                    .filter(el => el.getBoundingClientRect().right > 376 && !clipped(el))
+                    .slice(0, 5).map(el => el.tagName.toLowerCase() + '.' + el.className);
+                }"""
             )
             self.record.problems.append(f"{where}: {width} px wide at {PHONE_WIDTH} px ({wide})")
             page.screenshot(path=str(self.folder / f"{number:02d}-{slug}-375px.png"), full_page=True)
@@ -204,3 +218,21 @@ class Journey:
                 page.keyboard.press("ControlOrMeta+a")
                 page.keyboard.press("Delete")
                 page.keyboard.type(str(value))
+
+    def sign_in(self, user, password: str, page: Page | None = None, label: str = "") -> None:
+        """Signs in through the login page, and the authenticator code's page for staff and
+        administrators (the code computed from their secret, as their app would)."""
+        from tests.conftest import totp_code
+
+        page = page or self.page
+        self.goto("/accounts/login/", f"{label} sign-in".strip(), page)
+        page.fill("#id_login", user.email)
+        page.fill("#id_password", password)
+        with page.expect_navigation():
+            page.locator("main form button[type=submit]").first.click()
+        if "/accounts/2fa/authenticate/" in page.url:
+            self.check(f"{label} authenticator code".strip(), page)
+            page.fill("input[name=code]", totp_code(user.totp_secret))
+            with page.expect_navigation():
+                page.locator("main form button[type=submit]").first.click()
+        self.check(f"{label} signed in".strip(), page)
