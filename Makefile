@@ -55,4 +55,5 @@ test: setup
 	$(MANAGE) makemigrations --check --dry-run
 	$(DEPLOY_ENV) $(MANAGE) check --deploy --fail-level WARNING
 	$(MANAGE) check_catalogue --locale it
-	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) $(if $(CI),--create-db,--reuse-db)
+	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) $(if $(CI),--create-db,--reuse-db) -m "not e2e"
+	$(VENV)/bin/pytest tests/e2e -n 0 $(if $(CI),--create-db,--reuse-db)

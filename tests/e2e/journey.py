@@ -87,7 +87,7 @@ class Journey:
 
     def close(self) -> None:
         (self.folder / "problems.json").write_text(json.dumps(self.record.problems, indent=2))
-        steps = [f"{seconds:6.1f} s  {label}" for seconds, label in zip(self.record.times, self.record.steps)]
+        steps = [f"{seconds:6.1f} s  {label}" for seconds, label in zip(self.record.times, self.record.steps, strict=True)]
         (self.folder / "steps.txt").write_text("\n".join(steps) + "\n")
         for context in self.contexts:
             context.close()

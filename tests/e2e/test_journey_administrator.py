@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from projects.models import ProjectStatus
 from tests.e2e import others
-from tests.factories import AdministratorFactory, PASSWORD, ProgrammeFactory, SmeMemberFactory
+from tests.factories import PASSWORD, AdministratorFactory, ProgrammeFactory, SmeMemberFactory
 from tests.projects.financing_fixtures import make_project
 
 pytestmark = pytest.mark.django_db(transaction=True)
