@@ -27,7 +27,9 @@ RECORDS: list[JourneyRecord] = []
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "e2e: a browser journey (run apart from the parallel suite, with -n 0)")
+    config.addinivalue_line(
+        "markers", "e2e: a browser journey (run apart from the parallel suite, with -n 0)"
+    )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -48,10 +48,7 @@ class JourneyRecord:
     times: list[float] = field(default_factory=list)
 
     def summary(self) -> str:
-        return (
-            f"{self.name}: {len(self.steps)} steps, {len(self.pages)} pages, "
-            f"{len(self.problems)} problems"
-        )
+        return f"{self.name}: {len(self.steps)} steps, {len(self.pages)} pages, {len(self.problems)} problems"
 
 
 class Journey:
@@ -87,7 +84,10 @@ class Journey:
 
     def close(self) -> None:
         (self.folder / "problems.json").write_text(json.dumps(self.record.problems, indent=2))
-        steps = [f"{seconds:6.1f} s  {label}" for seconds, label in zip(self.record.times, self.record.steps, strict=True)]
+        steps = [
+            f"{seconds:6.1f} s  {label}"
+            for seconds, label in zip(self.record.times, self.record.steps, strict=True)
+        ]
         (self.folder / "steps.txt").write_text("\n".join(steps) + "\n")
         for context in self.contexts:
             context.close()

@@ -141,7 +141,9 @@ def test_a_manager_joins_is_matched_writes_the_report_and_sees_it_completed(jour
     journey.goto(workspace, "report returned")
     expect(page.get_by_role("alert").get_by_text("Please add a summary for the company.")).to_be_visible()
     summary = page.locator("#summary form")
-    summary.locator("textarea").fill("A sound company, ready to connect its machines to the management system.")
+    summary.locator("textarea").fill(
+        "A sound company, ready to connect its machines to the management system."
+    )
     send(journey, summary.locator("button[type=submit]"))
     journey.check("summary saved")
     send(journey, page.locator(f"form[action='{workspace}invia/'] button"))
