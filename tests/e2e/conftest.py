@@ -74,7 +74,7 @@ def celery_worker_process(
     }
     log_path = tmp_path_factory.mktemp("e2e-worker") / "worker.log"
     command = [
-        sys.executable, "-m", "celery", "-A", "programme", "worker",
+        sys.executable, "-m", "celery", "-A", "tests.e2e.worker_app", "worker",
         "--pool", "solo", "--loglevel", "INFO",
         "--queues", django_settings.CELERY_TASK_DEFAULT_QUEUE,
         "--without-gossip", "--without-mingle", "--without-heartbeat",

@@ -50,9 +50,9 @@ def messages_to(mail_dir: Path, address: str) -> list[Message]:
     found = []
     for path in sorted(mail_dir.glob("*.log")):
         # The file backend writes each message followed by a line of 79 dashes.
-        for chunk in path.read_text().split("-" * 79):
+        for chunk in path.read_bytes().split(b"-" * 79):
             if chunk.strip():
-                message = email.message_from_string(chunk.strip())
+                message = email.message_from_bytes(chunk.strip())
                 if address in (message["To"] or ""):
                     found.append(message)
     return found
