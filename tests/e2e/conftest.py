@@ -124,7 +124,9 @@ def browser():
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
+            browser = playwright.chromium.launch(
+                executable_path=CHROMIUM, headless=True, args=["--lang=en-US"]
+            )
             yield browser
             browser.close()
     finally:

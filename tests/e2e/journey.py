@@ -136,6 +136,9 @@ class Journey:
             self.record.problems.append(f"{where}: axe {violation['id']} ({violation['help']}) at {targets}")
 
         page.set_viewport_size({"width": PHONE_WIDTH, "height": 800})
+        # Two frames let the page react to the new width (the dashboard's charts resize on the
+        # next frame) before it is measured.
+        page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
         width = page.evaluate("document.documentElement.scrollWidth")
         if width > PHONE_WIDTH:
             wide = page.evaluate(
@@ -209,10 +212,11 @@ class Journey:
                     page.keyboard.press(key)
                 assert field.input_value() == value, f"{selector} did not take {value}"
             elif kind == "input:date":
-                # Chromium's date field takes the digits in the order of the browser's locale
-                # (day, month, year for Italian), moving from part to part by itself.
-                day = value.split("-")
-                page.keyboard.type(f"{day[2]}{day[1]}{day[0]}")
+                # Chromium's date field takes the digits in the order of the browser's own
+                # language (started in American English: month, day, year), moving from part
+                # to part by itself.
+                year, month, day = value.split("-")
+                page.keyboard.type(f"{month}{day}{year}")
                 assert field.input_value() == value, f"{selector} shows {field.input_value()}"
             else:
                 page.keyboard.press("ControlOrMeta+a")

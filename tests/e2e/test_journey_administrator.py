@@ -61,5 +61,7 @@ def test_two_administrators_approve_a_project_and_the_sme_is_told(journey_factor
     sme = journey.new_page()
     journey.sign_in(member, PASSWORD, page=sme, label="SME member")
     journey.goto("/notifiche/", "the SME's notifications", sme)
+    send(sme, sme.locator("main a[href^='/notifiche/']").first)
+    journey.check("the SME's notification of the approval", sme)
     expect(sme.locator("main")).to_contain_text(project.title)
     journey.finish()
