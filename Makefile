@@ -24,6 +24,8 @@ $(VENV)/.installed: pyproject.toml
 # Debian packages the portal needs: gettext's tools compile the catalogues; pango,
 # harfbuzz and a font let WeasyPrint draw the PDF reports. Installed when missing.
 DEBIAN_PACKAGES := gettext libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+# Chromium drives the browser tests (tests/e2e) through Playwright.
+DEBIAN_PACKAGES += chromium
 system-packages:
 	@missing="$$(for package in $(DEBIAN_PACKAGES); do dpkg -s $$package >/dev/null 2>&1 || echo $$package; done)"; \
 	if [ -n "$$missing" ]; then \
@@ -54,7 +56,8 @@ test: setup deploy-packages
 	$(MANAGE) makemigrations --check --dry-run
 	$(DEPLOY_ENV) $(MANAGE) check --deploy --fail-level WARNING
 	$(MANAGE) check_catalogue --locale it
-	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) $(if $(CI),--create-db,--reuse-db)
+	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) $(if $(CI),--create-db,--reuse-db) -m "not e2e"
+	$(VENV)/bin/pytest tests/e2e -n 0 $(if $(CI),--create-db,--reuse-db)
 	$(PY) deploy/prod_check.py
 
 # Debian packages the production stack needs beyond the portal's own: nginx in front of
