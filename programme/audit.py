@@ -99,7 +99,9 @@ def on_user_logged_in(sender: Any, request: HttpRequest | None, user: User, **kw
     record_sign_in(request=request, user=user)
 
 
-def on_user_login_failed(sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any) -> None:
+def on_user_login_failed(
+    sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
+) -> None:
     # Django has already masked the password in `credentials`; only the login is read.
     login = str(credentials.get("email") or credentials.get("username") or credentials.get("login") or "")
     record_sign_in_failure(request=request, login=login)

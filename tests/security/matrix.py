@@ -137,9 +137,7 @@ MATRIX: dict[str, Row] = {
         post="302 302 302 302 302 302 302",
         payload=lambda objects: {"language": "en", "next": "/"},
     ),
-    "programme:settings": Row(
-        get=STAFF_PAGE, post="L 403 403 403 403 302 403", payload=_settings_payload
-    ),
+    "programme:settings": Row(get=STAFF_PAGE, post="L 403 403 403 403 302 403", payload=_settings_payload),
     "programme:invite": Row(
         get=STAFF_PAGE,
         post="L 403 403 403 403 302 403",
@@ -226,7 +224,9 @@ MATRIX: dict[str, Row] = {
     ),
     # The manager pool: manager A and B are both selected ------------------------------------
     "managers:profile": Row(get=MANAGER_PAGE, post=MANAGER_PAGE),
-    "managers:profile_edit": Row(get=MANAGER_PAGE, post="L 403 403 302 302 403 403", payload=_profile_payload),
+    "managers:profile_edit": Row(
+        get=MANAGER_PAGE, post="L 403 403 302 302 403 403", payload=_profile_payload
+    ),
     "managers:cv_upload": Row(get=MANAGER_PAGE, post="L 403 403 302 302 403 403", payload=_cv_payload),
     # Already submitted: the page says so and goes back to the profile.
     "managers:submit": Row(
@@ -490,7 +490,9 @@ MATRIX: dict[str, Row] = {
         kwargs={"pk": pk("project")},
         payload=lambda objects: {"final_report": "Obiettivi raggiunti."},
     ),
-    "financing:close": Row(get=STAFF_POST_ONLY, post="L 403 403 403 403 403 403", kwargs={"pk": pk("project")}),
+    "financing:close": Row(
+        get=STAFF_POST_ONLY, post="L 403 403 403 403 403 403", kwargs={"pk": pk("project")}
+    ),
     "financing:revoke": Row(
         get=ADMIN_POST_ONLY,
         post="L 403 403 403 403 403 403",

@@ -69,7 +69,9 @@ def build_world() -> World:
     other_manager = selected(programme, ["BG", "MI"], capacity=3, merit="3.50", user=users["other_manager"])
     today = timezone.localdate()
     period = UnavailabilityPeriod.objects.create(
-        manager=manager, starts_on=today + datetime.timedelta(days=30), ends_on=today + datetime.timedelta(days=35)
+        manager=manager,
+        starts_on=today + datetime.timedelta(days=30),
+        ends_on=today + datetime.timedelta(days=35),
     )
 
     # SME A: its assessment by manager A is completed and reported; its project is eligible.
@@ -167,11 +169,11 @@ def _tables() -> list[str]:
 
 def fingerprint() -> dict[str, tuple[int, str]]:
     """Row count and a digest of every row of every table of the portal's data, in one query."""
-    parts = [
-        f"SELECT '{table}', count(*), md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) "
-        f'FROM "{table}" t'
-        for table in _tables()
-    ]
+    # The table names come from the models, never from input.
+    select = (
+        "SELECT '{0}', count(*), md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM \"{0}\" t"
+    )
+    parts = [select.format(table) for table in _tables()]
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(parts))
         return {table: (count, digest) for table, count, digest in cursor.fetchall()}

@@ -32,11 +32,7 @@ def portal_patterns(resolver: URLResolver | None = None, prefix: str = "", names
 
 
 def matrix_patterns() -> dict[str, str]:
-    return {
-        name: route
-        for name, route in portal_patterns()
-        if not route.startswith(GROUPED_PREFIXES)
-    }
+    return {name: route for name, route in portal_patterns() if not route.startswith(GROUPED_PREFIXES)}
 
 
 def test_every_page_of_the_portal_has_a_row_in_the_matrix():
@@ -52,7 +48,9 @@ def test_every_row_of_the_matrix_is_a_page_of_the_portal():
 
 
 def test_the_grouped_patterns_are_only_the_account_pages_and_the_admin():
-    grouped = {route.split("/")[0] + "/" for name, route in portal_patterns() if route.startswith(GROUPED_PREFIXES)}
+    grouped = {
+        route.split("/")[0] + "/" for name, route in portal_patterns() if route.startswith(GROUPED_PREFIXES)
+    }
     assert grouped == set(GROUPED_PREFIXES)
 
 
@@ -109,10 +107,7 @@ def test_access(world, name, persona, method):
     url = url_of(name, world.objects)
     client = world.client(persona)
     before = fingerprint()
-    if method == "GET":
-        response = client.get(url)
-    else:
-        response = client.post(url, row.payload(world.objects))
+    response = client.get(url) if method == "GET" else client.post(url, row.payload(world.objects))
     assert_answer(response, expected)
     assert_content_security_policy(response)
     if expected in REFUSALS:

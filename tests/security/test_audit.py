@@ -48,7 +48,10 @@ def test_a_sign_in_is_recorded_with_who_when_and_from_where(programme, security_
     person = SmeMemberFactory()
     before = timezone.now()
     client = Client(REMOTE_ADDR="192.0.2.10")
-    assert client.post(reverse("account_login"), {"login": person.email, "password": PASSWORD}).status_code == 302
+    assert (
+        client.post(reverse("account_login"), {"login": person.email, "password": PASSWORD}).status_code
+        == 302
+    )
     [entry] = entries_on(person, "signed_in")
     assert entry.actor == person and entry.created_at >= before
     assert entry.data == {"address": "192.0.2.10"}
@@ -96,7 +99,7 @@ def test_a_staff_sign_in_records_no_authenticator_code(programme, security_lines
     assert len(entries_on(staff, "signed_in")) == 1
     recorded = everything_recorded(security_lines)
     assert code not in recorded and wrong not in recorded and staff.totp_secret not in recorded
-    assert mfa_settings.TOTP_DIGITS == len(code)
+    assert len(code) == mfa_settings.TOTP_DIGITS
 
 
 def test_refusals_are_logged_with_who_what_and_where(programme, security_lines):
@@ -126,7 +129,9 @@ def test_a_secret_key_in_a_refused_address_is_not_logged(programme, security_lin
 def test_a_quota_change_on_the_settings_page_is_on_the_audit_trail(programme):
     staff = StaffFactory()
     client = sign_in(Client(), staff)
-    response = client.post(reverse("programme:settings"), settings_form_data(programme, assessment_quota="120"))
+    response = client.post(
+        reverse("programme:settings"), settings_form_data(programme, assessment_quota="120")
+    )
     assert response.status_code == 302
     [entry] = AuditEntry.objects.filter(action="settings_changed", object_id=str(programme.pk))
     assert entry.actor == staff and entry.data == {"changed": {"assessment_quota": "120"}}

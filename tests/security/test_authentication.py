@@ -19,8 +19,8 @@ from django.urls import reverse
 
 from assessments.models import Finding
 from programme.middleware import LAST_SEEN_KEY
-from tests.assessments.review_fixtures import make_assessment
 from tests.assessments.conftest import enrolled, selected
+from tests.assessments.review_fixtures import make_assessment
 from tests.conftest import sign_in
 from tests.factories import PASSWORD, ManagerUserFactory, SmeMemberFactory, StaffFactory
 
@@ -154,7 +154,9 @@ def test_an_idle_session_ends_without_losing_the_managers_draft(programme):
     assert saved.status_code == 200, saved.content
 
     make_idle(client, programme)
-    late = client.post(draft_url, {"summary-summary": "Scritta dopo la pausa"}, HTTP_ACCEPT="application/json")
+    late = client.post(
+        draft_url, {"summary-summary": "Scritta dopo la pausa"}, HTTP_ACCEPT="application/json"
+    )
     # The autosave is told to sign in again, with the way back to the workspace.
     assert late.status_code == 401
     assert json.loads(late.content)["login_url"].endswith(f"?next={workspace_url.replace('/', '%2F')}")

@@ -10,14 +10,14 @@ from django.test import Client
 from django.urls import reverse
 
 from assessments.models import Assessment, AssessmentStatus
-from managers.models import Manager, ManagerStatus
+from managers.models import Manager
 from programme.models import AuditEntry, Programme
 from projects.models import Project, ProjectStatus
 from smes.models import Application, ApplicationStatus, ApplicationStep
 from tests.assessments.conftest import enrolled, selected
 from tests.assessments.review_fixtures import full_report, make_assessment
 from tests.conftest import sign_in
-from tests.factories import ApplicationFactory, CompanyFactory, SmeMemberFactory
+from tests.factories import ApplicationFactory, CompanyFactory
 from tests.managers.test_views_pages import profile_post
 from tests.projects.financing_fixtures import make_project
 from tests.projects.proposal_fixtures import *  # noqa: F403
@@ -74,7 +74,7 @@ def test_an_sme_posting_status_quota_and_amounts_with_a_step_changes_none_of_the
     assert programme.assessment_quota != 1000
 
 
-def test_an_sme_posting_the_granted_amount_and_status_with_its_costs_changes_neither(draft, sme_member):  # noqa: F811
+def test_an_sme_posting_the_granted_amount_and_status_with_its_costs_changes_neither(draft, sme_member):
     client = sign_in(Client(), sme_member)
     response = client.post(
         reverse("proposal:edit", args=[draft.pk, "costi"]),
@@ -94,7 +94,9 @@ def test_a_manager_posting_status_merit_and_counters_with_the_profile_changes_no
     fields = ("status", "merit_score", "open_assessments", "programme_id", "user_id")
     before = stored(manager, *fields)
     client = sign_in(Client(), manager_user)
-    response = client.post(reverse("managers:profile_edit"), {**profile_post(), **FORBIDDEN, "status": "applied"})
+    response = client.post(
+        reverse("managers:profile_edit"), {**profile_post(), **FORBIDDEN, "status": "applied"}
+    )
     assert response.status_code == 302
     assert stored(manager, *fields) == before
     # A capacity beyond what the programme allows is refused beside the field, not stored.
@@ -110,7 +112,12 @@ def test_a_manager_posting_status_and_manager_with_the_draft_changes_neither(pro
     client = sign_in(Client(), manager_user)
     response = client.post(
         reverse("work:draft", args=[assessment.pk]),
-        {"summary-summary": "Sintesi", "status": "completed", "manager": str(other.pk), "completed_at": "2020-01-01"},
+        {
+            "summary-summary": "Sintesi",
+            "status": "completed",
+            "manager": str(other.pk),
+            "completed_at": "2020-01-01",
+        },
         HTTP_ACCEPT="application/json",
     )
     assert response.status_code == 200
@@ -134,7 +141,12 @@ def test_an_sme_answering_a_visit_cannot_move_the_days_or_the_assessment(program
     client = sign_in(Client(), sme_member)
     client.post(
         reverse("work:visit_answer", args=[visit.pk]),
-        {f"visit-{visit.pk}-answer": "confirm", "duration": "0.5", "held_on": "2020-01-01", "status": "completed"},
+        {
+            f"visit-{visit.pk}-answer": "confirm",
+            "duration": "0.5",
+            "held_on": "2020-01-01",
+            "status": "completed",
+        },
     )
     assert stored(visit, "duration", "held_on", "assessment_id") == before
     assert Assessment.objects.get(pk=assessment.pk).status == AssessmentStatus.IN_PROGRESS
@@ -170,8 +182,16 @@ def test_the_declarations_cannot_be_made_before_the_people_step(programme, sme_m
     client = sign_in(Client(), sme_member)
     response = client.post(
         reverse("smes:application_step", args=[application.pk, "dichiarazioni"]),
-        {name: "on" for name in ("privacy_accepted", "declares_sme", "declares_not_in_difficulty",
-                                 "declares_de_minimis", "declares_truthful")},
+        {
+            name: "on"
+            for name in (
+                "privacy_accepted",
+                "declares_sme",
+                "declares_not_in_difficulty",
+                "declares_de_minimis",
+                "declares_truthful",
+            )
+        },
     )
     assert response.status_code == 302
     assert response["Location"] == reverse("smes:application_step", args=[application.pk, "referenti"])
@@ -179,7 +199,9 @@ def test_the_declarations_cannot_be_made_before_the_people_step(programme, sme_m
     assert (saved.privacy_accepted, saved.declares_sme) == (False, False)
 
 
-def test_staff_cannot_enrol_an_application_that_was_never_judged_eligible(programme, staff_client, sme_member):
+def test_staff_cannot_enrol_an_application_that_was_never_judged_eligible(
+    programme, staff_client, sme_member
+):
     application = ApplicationFactory(
         programme=programme, company=CompanyFactory(member=sme_member), status=ApplicationStatus.SUBMITTED
     )
@@ -203,7 +225,9 @@ def test_a_report_cannot_be_submitted_before_the_work_has_started(programme, man
 
 
 def test_an_assessment_cannot_be_validated_before_its_report_is_submitted(programme, staff_client):
-    assessment = full_report(make_assessment(enrolled(programme, "MI", "Milano"), selected(programme, ["MI"], 2)))
+    assessment = full_report(
+        make_assessment(enrolled(programme, "MI", "Milano"), selected(programme, ["MI"], 2))
+    )
     assert staff_client.post(reverse("review:complete", args=[assessment.pk])).status_code == 403
     assert Assessment.objects.get(pk=assessment.pk).status == AssessmentStatus.IN_PROGRESS
 
@@ -216,25 +240,37 @@ def test_an_incomplete_report_cannot_be_submitted(programme, manager_user):
     assert Assessment.objects.get(pk=assessment.pk).status == AssessmentStatus.IN_PROGRESS
 
 
-def test_a_project_draft_cannot_be_judged_approved_or_started(draft, staff_client, administrator_client):  # noqa: F811
+def test_a_project_draft_cannot_be_judged_approved_or_started(draft, staff_client, administrator_client):
     assert staff_client.post(
         reverse("proposal:staff_judge", args=[draft.pk]), {"decision": "eligible", "reason": ""}
     ).status_code in (403, 404)
-    assert administrator_client.post(reverse("financing:approve", args=[draft.pk]), {"amount": "1000"}).status_code == 404
-    assert staff_client.post(reverse("financing:start", args=[draft.pk]), {"started_on": "2026-05-01"}).status_code == 404
+    assert (
+        administrator_client.post(
+            reverse("financing:approve", args=[draft.pk]), {"amount": "1000"}
+        ).status_code
+        == 404
+    )
+    assert (
+        staff_client.post(
+            reverse("financing:start", args=[draft.pk]), {"started_on": "2026-05-01"}
+        ).status_code
+        == 404
+    )
     assert Project.objects.get(pk=draft.pk).status == ProjectStatus.DRAFT
 
 
-def test_an_incomplete_project_cannot_be_submitted(draft, sme_member):  # noqa: F811
+def test_an_incomplete_project_cannot_be_submitted(draft, sme_member):
     client = sign_in(Client(), sme_member)
     client.post(reverse("proposal:submit", args=[draft.pk]))
     assert Project.objects.get(pk=draft.pk).status == ProjectStatus.DRAFT
 
 
 def test_a_submitted_project_cannot_be_approved_before_it_is_judged_eligible(
-    submitted_project, administrator_client, programme  # noqa: F811
+    submitted_project, administrator_client, programme
 ):
-    response = administrator_client.post(reverse("financing:approve", args=[submitted_project.pk]), {"amount": "40000"})
+    response = administrator_client.post(
+        reverse("financing:approve", args=[submitted_project.pk]), {"amount": "40000"}
+    )
     assert response.status_code == 404  # not yet among the projects the committee sees
     assert Project.objects.get(pk=submitted_project.pk).status == ProjectStatus.SUBMITTED
     assert Programme.objects.get(pk=programme.pk).committed_amount == 0
@@ -242,7 +278,12 @@ def test_a_submitted_project_cannot_be_approved_before_it_is_judged_eligible(
 
 def test_an_eligible_project_cannot_be_started_or_paid_before_approval(programme, staff_client, manager_user):
     project = make_project(programme, status=ProjectStatus.ELIGIBLE)
-    assert staff_client.post(reverse("financing:start", args=[project.pk]), {"started_on": "2026-05-01"}).status_code == 403
+    assert (
+        staff_client.post(
+            reverse("financing:start", args=[project.pk]), {"started_on": "2026-05-01"}
+        ).status_code
+        == 403
+    )
     milestone = project.milestones.first()
     paid = staff_client.post(
         reverse("financing:milestone_pay", args=[project.pk, milestone.pk]),
@@ -250,4 +291,6 @@ def test_an_eligible_project_cannot_be_started_or_paid_before_approval(programme
     )
     assert paid.status_code == 403
     assert Project.objects.get(pk=project.pk).status == ProjectStatus.ELIGIBLE
-    assert not AuditEntry.objects.filter(object_id=str(project.pk), action__in=["started", "tranche_paid"]).exists()
+    assert not AuditEntry.objects.filter(
+        object_id=str(project.pk), action__in=["started", "tranche_paid"]
+    ).exists()

@@ -104,7 +104,13 @@ def test_csrf_is_enforced_on_a_signed_in_persons_action(programme):
     client.get(reverse("programme:inbox"))
     token = client.cookies[settings.CSRF_COOKIE_NAME].value
     # A token from another origin's form (a forged one) is refused too.
-    assert client.post(reverse("programme:language"), {**payload, "csrfmiddlewaretoken": "x" * 64}).status_code == 403
-    assert client.post(reverse("programme:language"), {**payload, "csrfmiddlewaretoken": token}).status_code == 302
+    assert (
+        client.post(reverse("programme:language"), {**payload, "csrfmiddlewaretoken": "x" * 64}).status_code
+        == 403
+    )
+    assert (
+        client.post(reverse("programme:language"), {**payload, "csrfmiddlewaretoken": token}).status_code
+        == 302
+    )
     person.refresh_from_db()
     assert person.language == "en"
