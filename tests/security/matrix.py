@@ -199,22 +199,23 @@ MATRIX: dict[str, Row] = {
     "smes:staff_export": Row(get=STAFF_PAGE, post=STAFF_PAGE),
     "smes:staff_export_xlsx": Row(get=STAFF_PAGE, post=STAFF_PAGE),
     "smes:staff_detail": Row(get=STAFF_PAGE, post=STAFF_PAGE, kwargs={"pk": pk("application")}),
-    # Deciding eligibility, overruling a rule and enrolling are for a submitted or eligible
-    # application: on the enrolled one the service refuses, shown on the page.
+    # Deciding eligibility and overruling a rule are for a submitted application: on the
+    # enrolled one the service's refusal is shown beside the form (200).
     "smes:staff_decide": Row(
         get=STAFF_POST_ONLY,
-        post="L 403 403 403 403 400 403",
+        post="L 403 403 403 403 200 403",
         kwargs={"pk": pk("application")},
         payload=lambda objects: {"decision": "eligible", "reason": ""},
     ),
     "smes:staff_overrule": Row(
         get=STAFF_POST_ONLY,
-        post="L 403 403 403 403 400 403",
+        post="L 403 403 403 403 200 403",
         kwargs={"pk": pk("application")},
         payload=lambda objects: {"rule": "sector", "reason": "Settore ammesso per delibera."},
     ),
+    # Enrolling an enrolled application: the refusal is a message on the application's page.
     "smes:staff_enrol": Row(
-        get=STAFF_POST_ONLY, post="L 403 403 403 403 400 403", kwargs={"pk": pk("application")}
+        get=STAFF_POST_ONLY, post="L 403 403 403 403 302 403", kwargs={"pk": pk("application")}
     ),
     "smes:staff_withdraw": Row(
         get=STAFF_POST_ONLY,

@@ -5,7 +5,7 @@ refused request changed nothing."""
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.apps import apps
@@ -46,6 +46,9 @@ class World:
     objects: dict[str, object]
     users: dict[str, object]
     sessions: dict[str, str]
+    # The fingerprint of the stored data as built: each test starts from it again (its own
+    # savepoint is rolled back), so it is computed once.
+    baseline: dict[str, tuple[int, str]] = field(default_factory=dict)
 
     def client(self, persona: str, **defaults) -> Client:
         """A fresh client carrying the persona's session (so no cookie leaks between tests)."""
@@ -151,7 +154,7 @@ def build_world() -> World:
         client = Client()
         client.force_login(users[persona])
         sessions[f"{persona}_without_second_factor"] = client.cookies[settings.SESSION_COOKIE_NAME].value
-    return World(objects=objects, users=users, sessions=sessions)
+    return World(objects=objects, users=users, sessions=sessions, baseline=fingerprint())
 
 
 # Tables a refused request may legitimately write: sessions (last seen) and the rate-limit cache.

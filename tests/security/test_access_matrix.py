@@ -101,14 +101,23 @@ def assert_content_security_policy(response) -> None:
 
 
 @pytest.mark.parametrize(("name", "persona", "method"), CELLS)
-def test_access(world, name, persona, method):
+def test_access(world, name, persona, method, caplog):
     row = MATRIX[name]
     expected = row.answers(method)[PERSONAS.index(persona)]
     url = url_of(name, world.objects)
     client = world.client(persona)
-    before = fingerprint()
+    before = world.baseline
     response = client.get(url) if method == "GET" else client.post(url, row.payload(world.objects))
     assert_answer(response, expected)
     assert_content_security_policy(response)
     if expected in REFUSALS:
         assert changed_tables(before, fingerprint()) == []
+    # Every 403 and 404 answer is in the security log, with the person who asked.
+    refusals = [record.getMessage() for record in caplog.records if record.name == "portal.security"]
+    if expected in ("403", "404"):
+        who = world.users[persona].pk if persona in world.users else "anonymous"
+        assert refusals == [
+            f"event=access_refused status={expected} user={who} method={method} path='{url}' address=127.0.0.1"
+        ]
+    else:
+        assert refusals == []

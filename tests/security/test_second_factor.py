@@ -47,7 +47,7 @@ def test_staff_and_administrators_have_pages_of_their_own_in_the_matrix():
 def test_no_page_without_the_second_factor(world, name, persona, method, way):
     row = MATRIX[name]
     client = world.client(f"{persona}_{way}")
-    before = fingerprint()
+    before = world.baseline
     url = url_of(name, world.objects)
     response = client.get(url) if method == "GET" else client.post(url, row.payload(world.objects))
     assert_answer(response, "L")
