@@ -1,5 +1,6 @@
-"""Request middleware: idle sessions end, the user's language applies, and staff
-and administrators reach none of their pages without the second factor."""
+"""Request middleware: idle sessions end, the user's language applies, staff and
+administrators reach none of their pages without the second factor, and refusals of
+access are logged."""
 
 from __future__ import annotations
 
