@@ -1,5 +1,6 @@
-"""Request middleware: idle sessions end, the user's language applies, and staff
-and administrators reach none of their pages without the second factor."""
+"""Request middleware: idle sessions end, the user's language applies, staff and
+administrators reach none of their pages without the second factor, and refusals of
+access are logged."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from programme import audit
 from programme.models import Programme
 from programme.rules import needs_second_factor
 
@@ -49,7 +51,10 @@ class IdleSessionMiddleware:
                 messages.info(
                     request, _("Your session ended after a period of inactivity. Please sign in again.")
                 )
-                return redirect(f"{reverse('account_login')}?next={request.get_full_path()}")
+                # The request goes on as an anonymous one, so that each page answers as it does
+                # to a signed-out visitor: a page sends to sign in and back, and the workspace's
+                # autosave gets its 401 with the way back instead of a sign-in page it cannot read.
+                return self.get_response(request)
             if now - last_seen >= TOUCH_EVERY_SECONDS or LAST_SEEN_KEY not in request.session:
                 request.session[LAST_SEEN_KEY] = now
         return self.get_response(request)
@@ -108,3 +113,16 @@ class SecondFactorRequiredMiddleware:
             messages.warning(request, _("Please sign in with your authenticator code."))
             return redirect(f"{reverse('account_login')}?next={request.get_full_path()}")
         return self.get_response(request)
+
+
+class RefusalLogMiddleware:
+    """Logs every refusal of access (403, 404) with who, what and from where."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code in (403, 404):
+            audit.record_refusal(request=request, status=response.status_code)
+        return response

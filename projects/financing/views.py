@@ -283,7 +283,10 @@ def milestone_reached(request: HttpRequest, pk: int, milestone_pk: int) -> HttpR
 @role_required(is_programme_staff)
 @require_POST
 def milestone_pay(request: HttpRequest, pk: int, milestone_pk: int) -> HttpResponse:
-    milestone = _milestone(_project(request, pk), milestone_pk)
+    project = _project(request, pk)
+    milestone = _milestone(project, milestone_pk)
+    # A project where no tranche may be paid refuses with 403 before looking at the milestone.
+    check(rules.may_pay_tranche, request.user, project)
     if milestone.status != MilestoneStatus.REACHED:
         messages.error(
             request, _("Only a milestone the company reported as reached can be checked and paid.")
