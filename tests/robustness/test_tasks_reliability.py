@@ -22,7 +22,6 @@ from programme import notifications
 from programme.celery import app as celery_app
 from programme.models import EmailStatus, Notification
 from tests import celery_queue
-from tests.assessments.conftest import pool  # noqa: F401 - the matching fixture, reused
 from tests.assessments.review_fixtures import make_assessment
 from tests.factories import StaffFactory
 from tests.robustness import snapshot
@@ -84,7 +83,9 @@ def test_each_task_has_bounded_retries_with_back_off_or_a_periodic_retry(name):
     elif recovery == "periodic":
         scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
         assert name in scheduled
-        assert not getattr(task, "autoretry_for", ()), "beat is the retry: no second layer of retries piling up"
+        assert not getattr(task, "autoretry_for", ()), (
+            "beat is the retry: no second layer of retries piling up"
+        )
     else:
         assert name == "assessments.tasks.run_matching"
         assert "assessments.tasks.watch_matching_runs" in {
@@ -248,7 +249,7 @@ def test_a_notification_is_queued_only_when_its_transaction_commits(django_captu
     ]
 
 
-def test_a_matching_run_is_queued_only_when_its_transaction_commits(pool, django_capture_on_commit_callbacks):  # noqa: F811
+def test_a_matching_run_is_queued_only_when_its_transaction_commits(pool, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         run = assessment_services.matching_run_start(programme=pool.programme, by=StaffFactory())
     assert celery_queue.take_all() == []
@@ -259,13 +260,21 @@ def test_a_matching_run_is_queued_only_when_its_transaction_commits(pool, django
     ]
 
 
-def test_a_request_whose_transaction_rolls_back_queues_nothing(staff_client, django_capture_on_commit_callbacks):
+def test_a_request_whose_transaction_rolls_back_queues_nothing(
+    staff_client, django_capture_on_commit_callbacks
+):
     """An invitation refused by the service (an address already in use) leaves no e-mail behind."""
     staff = StaffFactory(totp_secret=False)
     with django_capture_on_commit_callbacks(execute=True):
         response = staff_client.post(
             reverse("programme:invite"),
-            {"email": staff.email, "first_name": "A", "last_name": "B", "role": "programme_staff", "language": "it"},
+            {
+                "email": staff.email,
+                "first_name": "A",
+                "last_name": "B",
+                "role": "programme_staff",
+                "language": "it",
+            },
         )
     assert response.status_code in (200, 400)
     assert celery_queue.take_all() == []
