@@ -62,7 +62,7 @@ FORM_MODULES = (
     "projects.proposal.forms",
     "projects.financing.forms",
 )
-EXAMPLES_PER_FORM = int(os.environ.get("FUZZ_EXAMPLES_PER_FORM", "12"))
+EXAMPLES_PER_FORM = int(os.environ.get("FUZZ_EXAMPLES_PER_FORM", "10"))
 TODAY = timezone.localdate()
 
 
@@ -292,6 +292,7 @@ FORMS: list[FormCase] = [
             "submitted_from": day(-300),
             "submitted_to": day(1),
             "sort": "name",
+            "page": "1",
         },
         method="get",
     ),
@@ -382,6 +383,7 @@ FORMS: list[FormCase] = [
             "available_on": day(30),
             "minimum_capacity_left": "1",
             "status": "selected",
+            "page": "1",
         },
         method="get",
     ),
@@ -876,23 +878,6 @@ def _is_refused(case: FormCase, response) -> bool:
     return case.method == "post" and response.status_code in (200, 400)
 
 
-@pytest.mark.parametrize("case", FORMS, ids=[case.name for case in FORMS])
-def test_the_valid_payload_of_each_form_is_accepted(case, world):
-    """The table is real: each payload is one that the form accepts, so that hostile
-    input in a single field is what makes the difference."""
-    with transaction.atomic():
-        payload = _valid_payload(case, world)
-        before = snapshot.fingerprint()
-        response = _submit(case, world, payload, _files(case, world, None, None))
-        if case.method == "get":
-            assert response.status_code == 200
-        else:
-            assert response.status_code == 302, (case.name, response.status_code, _errors(response))
-            if case.stores:
-                assert snapshot.fingerprint() != before, f"{case.name} saved nothing"
-        transaction.set_rollback(True)
-
-
 def _errors(response) -> str:
     context = getattr(response, "context", None)
     if not context:
@@ -911,6 +896,15 @@ def test_hostile_input_in_any_field_is_refused_or_stored_and_shown_safely(case, 
         valid = _valid_payload(case, world)
         # Every example starts from this same state (each is rolled back): one digest serves all.
         before = snapshot.fingerprint()
+        # The table is real: the valid payload is accepted, so hostile input in a single
+        # field is what makes any difference below.
+        response = _submit(case, world, valid, _files(case, world, None, None))
+        if case.method == "get":
+            assert response.status_code == 200
+        else:
+            assert response.status_code == 302, (case.name, response.status_code, _errors(response))
+            if case.stores:
+                assert snapshot.fingerprint() != before, f"{case.name} saved nothing"
         transaction.set_rollback(True)
     targets = case.fields(valid) if case.fields else list(valid)
     assert targets, case.name
