@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime
 import logging
+import os
+import time
 from decimal import Decimal
 from functools import partial
 from typing import Any
@@ -46,6 +48,14 @@ logger = logging.getLogger(__name__)
 RUN_HEARTBEAT_TIMEOUT = datetime.timedelta(minutes=3)
 # A queued run that no worker took up in this time will not be: the broker was down.
 RUN_QUEUE_TIMEOUT = datetime.timedelta(minutes=10)
+# A run still queued after this long may never have reached the broker (it was down when
+# staff started it): the watchdog hands it over again. A second message for a run that
+# was in fact queued does nothing, since the worker claims the run before computing it.
+RUN_REQUEUE_AFTER = datetime.timedelta(minutes=2)
+# Tests only: the stage at which the worker holds a run, so a test can kill the worker in
+# the middle of a run. Unset everywhere else.
+HOLD_AT_STAGE_VARIABLE = "PORTAL_TEST_HOLD_MATCHING_AT_STAGE"
+HOLD_SECONDS = 300
 ALTERNATIVES_SHOWN = 3
 
 
@@ -130,6 +140,8 @@ def _record_stage(run: MatchingRun, stage: str, **counts: int) -> None:
     )
     if not updated:
         raise RunAbandoned(run.pk)
+    if os.environ.get(HOLD_AT_STAGE_VARIABLE) == stage:
+        time.sleep(HOLD_SECONDS)
 
 
 def matching_run_execute(*, run_id: int) -> MatchingRun | None:
@@ -309,6 +321,20 @@ def matching_runs_watch(*, now: datetime.datetime | None = None) -> int:
             run_id, reason=_("No worker took the run up: the task queue may have been unreachable.")
         )
     return failed
+
+
+def matching_runs_requeue(*, now: datetime.datetime | None = None) -> int:
+    """Hand again to a worker the runs still queued after RUN_REQUEUE_AFTER (and not yet
+    failed as never taken up): once the broker is back, the run is computed, once."""
+    now = now or timezone.now()
+    requeued = 0
+    for run_id in MatchingRun.objects.filter(
+        status=RunStatus.QUEUED,
+        created_at__lt=now - RUN_REQUEUE_AFTER,
+        created_at__gte=now - RUN_QUEUE_TIMEOUT,
+    ).values_list("pk", flat=True):
+        requeued += enqueue_run(run_id)
+    return requeued
 
 
 def _decide(run: MatchingRun, target: str, *, by: User, reason: str = "") -> None:

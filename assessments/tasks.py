@@ -14,8 +14,11 @@ def run_matching(run_id: int) -> bool:
 
 @shared_task(acks_late=True)
 def watch_matching_runs() -> int:
-    """Periodic: fail runs whose worker died or that no worker took up."""
-    return services.matching_runs_watch()
+    """Periodic: fail runs whose worker died or that no worker took up, and hand again to
+    a worker the runs that may not have reached the broker. Returns how many failed."""
+    failed = services.matching_runs_watch()
+    services.matching_runs_requeue()
+    return failed
 
 
 @shared_task(acks_late=True)

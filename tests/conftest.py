@@ -60,9 +60,12 @@ def broker_down():
     original = celery_app.conf.broker_url
     celery_app.conf.broker_url = f"redis://127.0.0.1:{closed_port}/0"
     celery_app._pool = None
+    # The producer pool keeps the connection it was made with: made afresh on each side.
+    celery_app.amqp._producer_pool = None
     yield
     celery_app.conf.broker_url = original
     celery_app._pool = None
+    celery_app.amqp._producer_pool = None
 
 
 @pytest.fixture
