@@ -173,11 +173,13 @@ def status_counts(programme: Programme, today: datetime.date | None = None) -> d
 
 
 def list_managers(programme: Programme) -> QuerySet[Manager]:
-    """The managers who hold or held an assessment, for the list's filter."""
+    """The managers who hold or held an assessment, for the list's filter: an EXISTS
+    rather than a join made distinct over every assessment, and only what the options show."""
     return (
-        Manager.objects.filter(programme=programme, assessments__isnull=False)
+        Manager.objects.filter(programme=programme)
+        .filter(Exists(Assessment.objects.filter(manager=OuterRef("pk"))))
         .select_related("user")
-        .distinct()
+        .only("pk", "user__first_name", "user__last_name", "user__email")
         .order_by("user__last_name", "user__first_name", "pk")
     )
 

@@ -5,7 +5,21 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Aggregate, Avg, Count, F, FloatField, Func, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import (
+    Aggregate,
+    Avg,
+    Count,
+    F,
+    FloatField,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from assessments import queries as assessment_queries
@@ -251,7 +265,18 @@ def workload(programme: Programme) -> QuerySet[Manager]:
         .select_related("user")
         .annotate(
             open_load=F("open_assessments"),
-            completed_load=Count("assessments", filter=Q(assessments__status=AssessmentStatus.COMPLETED)),
+            # A per row subquery (by the assessments' manager index) rather than a join
+            # grouped over every assessment of the programme.
+            completed_load=Coalesce(
+                Subquery(
+                    Assessment.objects.filter(manager=OuterRef("pk"), status=AssessmentStatus.COMPLETED)
+                    .order_by()
+                    .values("manager")
+                    .annotate(total=Count("pk"))
+                    .values("total")
+                ),
+                Value(0),
+            ),
             capacity_left_now=F("capacity") - F("open_assessments"),
         )
     )

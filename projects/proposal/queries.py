@@ -14,6 +14,7 @@ from django.db.models import (
     Case,
     Count,
     DecimalField,
+    Exists,
     F,
     OuterRef,
     Prefetch,
@@ -269,9 +270,10 @@ def export_rows(projects: QuerySet[Project]) -> Iterator[list[Any]]:
 def list_facilitators(programme: Programme) -> QuerySet[Manager]:
     """The managers who facilitate a project, for the list's filter."""
     return (
-        Manager.objects.filter(programme=programme, projects__isnull=False)
+        Manager.objects.filter(programme=programme)
+        .filter(Exists(Project.objects.filter(facilitator=OuterRef("pk"))))
         .select_related("user")
-        .distinct()
+        .only("pk", "user__first_name", "user__last_name", "user__email")
         .order_by("user__last_name", "user__first_name", "pk")
     )
 
