@@ -279,12 +279,10 @@ def switch_database(name: str) -> None:
     ContentType.objects.clear_cache()
 
 
-def timed_requests(client, url: str, repeat: int) -> tuple[int, list[float]]:
-    """The queries of one request, then the server time of `repeat` more (after a warm-up)."""
+def request_queries(client, url: str) -> int:
+    """The SQL queries of one request (expected to answer 200)."""
     from django.db import connection
 
-    response = client.get(url)
-    assert response.status_code == 200, (url, response.status_code)
     # Django empties the query log when a request starts: after it, the log holds that
     # request's queries (CaptureQueriesContext would count from before the reset).
     connection.force_debug_cursor = True
@@ -294,6 +292,15 @@ def timed_requests(client, url: str, repeat: int) -> tuple[int, list[float]]:
     finally:
         connection.force_debug_cursor = False
     assert response.status_code == 200, (url, response.status_code)
+    return queries
+
+
+def timed_requests(client, url: str, repeat: int) -> tuple[int, list[float]]:
+    """The queries of one request, then the server time of `repeat` more (after a warm-up:
+    the first request writes the session's last-seen time)."""
+    response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    queries = request_queries(client, url)
     times = []
     for _ in range(repeat):
         started = time.perf_counter()
