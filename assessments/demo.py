@@ -841,6 +841,13 @@ def _visit_dates(random, plan: _Plan) -> list[datetime.date]:
     )
 
 
+def _progress(context, stage: str, done: int, total: int) -> None:
+    """Tell the command's progress bar, when there is one, how far this stage is."""
+    report = getattr(context, "progress", None)
+    if report is not None:
+        report(stage, done, total)
+
+
 def delete() -> None:
     """Remove the demo programme's assessments (with their visits, findings and the rest).
     Called before the programme itself is deleted: an assessment protects its manager,
@@ -880,16 +887,24 @@ def create(context) -> list[Assessment]:
         (manager for manager in managers if persona and manager.user_id == persona.pk), None
     )
     weights = assessment_queries.weights_of(programme)
-    done, still_open = applications[:COMPLETED], applications[COMPLETED:]
+    scale = getattr(context, "scale", 1)
+    done, still_open = applications[: COMPLETED * scale], applications[COMPLETED * scale :]
     capacities = {manager.pk: manager.capacity for manager in managers}
     persona_id = persona_manager.pk if persona_manager else None
 
-    matched_done = _match(done, managers, capacities, weights=weights, persona_id=persona_id)
+    # A completed assessment frees its manager's place: the completed ones were matched in
+    # rounds, each within the pool's capacity (one round at the demo's size).
+    round_size = max(1, sum(capacities.values()) * 3 // 4)
+    matched_done: dict[int, tuple[Manager, Decimal, list]] = {}
+    for first in range(0, len(done), round_size if scale > 1 else max(1, len(done))):
+        chunk = done[first : first + (round_size if scale > 1 else len(done))]
+        matched_done.update(_match(chunk, managers, capacities, weights=weights, persona_id=persona_id))
+        _progress(context, "matching", len(matched_done), len(done))
     matched_open = _match(still_open, managers, capacities, weights=weights, persona_id=persona_id)
 
     plans = [_completed_plan(random, application, *matched_done[application.pk]) for application in done]
     # The open stages: the persona's first (one of each stage), then the rest shuffled.
-    stages = [status for status, count in OPEN_PLAN for _ in range(count)]
+    stages = [status for status, count in OPEN_PLAN for _ in range(count * scale)]
     ordered = sorted(still_open, key=lambda application: matched_open[application.pk][0].pk != persona_id)
     persona_count = sum(1 for application in ordered if matched_open[application.pk][0].pk == persona_id)
     head = [AssessmentStatus.SUBMITTED, AssessmentStatus.IN_PROGRESS, AssessmentStatus.ACCEPTED][
@@ -952,7 +967,9 @@ def create(context) -> list[Assessment]:
             )
         )
 
-    for assessment, plan in zip(assessments, plans, strict=True):
+    for number_done, (assessment, plan) in enumerate(zip(assessments, plans, strict=True)):
+        if number_done % 500 == 0:
+            _progress(context, "visits, findings, recommendations", number_done, len(plans))
         application = plan.application
         sector = _sector(application)
         member_user = members.get(application.company_id)

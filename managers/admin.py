@@ -29,7 +29,18 @@ class UnavailabilityInline(admin.TabularInline):
 class ManagerAdmin(admin.ModelAdmin):
     """For superusers' inspection. Statuses, scores and counters move only through the services."""
 
-    list_display = ["__str__", "programme", "status", "merit_score", "capacity", "open_assessments"]
+    # The columns of staff's pool of managers.
+    list_display = [
+        "__str__",
+        "status",
+        "home_province",
+        "provinces",
+        "capacity",
+        "open_assessments",
+        "available_from",
+        "merit_score",
+    ]
+    list_select_related = ["user"]
     list_filter = ["programme", "status", "employment_situation"]
     search_fields = ["user__email", "user__first_name", "user__last_name"]
     raw_id_fields = ["user"]

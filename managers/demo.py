@@ -32,6 +32,19 @@ from programme.roles import Role
 
 POOL_SIZE = 112
 SELECTED = 105
+# A national edition has fewer managers per SME than the demo: 30 for every 100 SMEs
+# (3,000 for 10,000), each taking a few SMEs one after the other.
+POOL_PER_SCALE = 30
+
+
+def pool_size(scale: int) -> tuple[int, int]:
+    """How many managers join and how many are selected, at this scale (the demo's at 1)."""
+    if scale <= 1:
+        return POOL_SIZE, SELECTED
+    pool = max(POOL_SIZE, POOL_PER_SCALE * scale)
+    return pool, round(pool * SELECTED / POOL_SIZE)
+
+
 TIMEZONE = datetime.UTC
 
 FIRST_NAMES_MEN = (
@@ -451,7 +464,8 @@ def _people(context) -> list[_Person]:
     people = [_Person(persona, persona.first_name, persona.last_name)]
     taken = {persona.email}
     new_users = []
-    while len(people) < POOL_SIZE:
+    pool, _selected = pool_size(getattr(context, "scale", 1))
+    while len(people) < pool:
         first = rng.choice(FIRST_NAMES_WOMEN if rng.random() < 0.24 else FIRST_NAMES_MEN)
         last = rng.choice(LAST_NAMES)
         email = f"{_ascii(first)}.{_ascii(last)}@{DEMO_EMAIL_DOMAIN}"
@@ -505,7 +519,8 @@ def create(context) -> list[Manager]:
     weights = {key: float(programme.merit_weights.get(key, 0)) for key in merit.CRITERIA_KEYS}
     people = _people(context)
     # The persona is always selected; seven others, drawn at random, are not.
-    not_selected = set(rng.sample(range(1, POOL_SIZE), POOL_SIZE - SELECTED))
+    pool, selected_count = pool_size(getattr(context, "scale", 1))
+    not_selected = set(rng.sample(range(1, pool), pool - selected_count))
     storage = protected_storage()
     opened = datetime.datetime(2026, 1, 15, 9, 0, tzinfo=TIMEZONE)
 
@@ -577,7 +592,7 @@ def create(context) -> list[Manager]:
         sector_rows = [
             (section, division, rng.randint(3, max(4, years - 2))) for section, division in sectors
         ]
-        name = f"cv/demo/manager-{index + 1:03d}.pdf"
+        name = f"cv/{getattr(context, 'media_folder', 'demo')}/manager-{index + 1:03d}.pdf"
         storage.delete(name)
         cv_lines = [
             f"{person.first_name} {person.last_name}",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from decimal import Decimal
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.totp.internal.auth import TOTP
@@ -49,9 +50,14 @@ def delete() -> None:
     User.objects.filter(email__endswith=f"@{DEMO_EMAIL_DOMAIN}").delete()
 
 
-def create_programme() -> Programme:
+def create_programme(scale: int = 1) -> Programme:
+    """The demo edition; at a scale above 1 its quota and envelope grow with it (a national
+    edition with 100 times the SMEs has 100 times the assessments and projects to finance)."""
     another_is_current = Programme.objects.filter(is_current=True).exists()
     return Programme.objects.create(
+        assessment_quota=100 * scale,
+        envelope_projects=10 * scale,
+        envelope_amount=Decimal("1000000") * scale,
         name="Manager per la ripartenza delle PMI lombarde",
         slug=DEMO_PROGRAMME_SLUG,
         description=(

@@ -6,7 +6,10 @@ import json
 from decimal import Decimal
 
 from django import forms
+from django.forms.utils import flatatt
 from django.utils import translation
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from programme import services
@@ -206,3 +209,24 @@ class ProgrammeSettingsForm(forms.ModelForm):
             key: float(self.cleaned_data[f"merit_{key}"]) for key, _label in MERIT_CRITERIA
         }
         return values
+
+
+class PlainSelect(forms.Select):
+    """A select whose options are written out directly instead of through one template
+    each: the lists' filters by manager have thousands of options in a national edition,
+    and Django's per-option templates made those pages slow."""
+
+    def render(self, name: str, value, attrs: dict | None = None, renderer=None) -> str:
+        widget = self.get_context(name, value, attrs)["widget"]
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (option["value"], mark_safe(" selected") if option["selected"] else "", option["label"])
+                for _group, group_options, _index in widget["optgroups"]
+                for option in group_options
+            ),
+        )
+        return format_html(
+            '<select name="{}"{}>{}</select>', widget["name"], flatatt(widget["attrs"]), options
+        )

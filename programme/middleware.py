@@ -20,7 +20,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from programme import audit
-from programme.models import Programme
+from programme.queries import current_programme, current_programme_read_once
 from programme.rules import needs_second_factor
 
 LAST_SEEN_KEY = "portal_last_seen"
@@ -29,6 +29,18 @@ IDLE_LIMIT_KEY = "portal_idle_seconds"
 # write the session row.
 TOUCH_EVERY_SECONDS = 60
 DEFAULT_IDLE_SECONDS = 30 * 60
+
+
+class CurrentProgrammeMiddleware:
+    """The current programme is read at most once per request, however many parts of the
+    page (middleware, view, the layout) ask for it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        with current_programme_read_once():
+            return self.get_response(request)
 
 
 class IdleSessionMiddleware:
@@ -42,7 +54,7 @@ class IdleSessionMiddleware:
             now = time.time()
             limit = request.session.get(IDLE_LIMIT_KEY)
             if limit is None:
-                programme = Programme.objects.current()
+                programme = current_programme()
                 limit = programme.session_idle_minutes * 60 if programme else DEFAULT_IDLE_SECONDS
                 request.session[IDLE_LIMIT_KEY] = limit
             last_seen = request.session.get(LAST_SEEN_KEY, now)

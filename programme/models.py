@@ -337,7 +337,11 @@ class AuditEntry(models.Model):
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit trail")
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["content_type", "object_id", "created_at"])]
+        indexes = [
+            models.Index(fields=["content_type", "object_id", "created_at"]),
+            # The dashboard's latest changes of a programme, newest first.
+            models.Index(fields=["programme", "-created_at", "-id"], name="audit_programme_recent_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.action} {self.from_status}->{self.to_status}"

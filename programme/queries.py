@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
@@ -12,9 +14,30 @@ from django.db.models import QuerySet
 
 from programme.models import AuditEntry, Notification, Programme, User
 
+# Within a request (see programme.middleware.CurrentProgrammeMiddleware) the current
+# programme is read once and kept here: the view, the layout's context processor and the
+# middleware all ask for it. Outside a request (tasks, commands, tests of the queries)
+# every call reads it afresh.
+_request_cache: ContextVar[dict[str, Programme | None] | None] = ContextVar("current_programme", default=None)
+
 
 def current_programme() -> Programme | None:
-    return Programme.objects.current()
+    cache = _request_cache.get()
+    if cache is None:
+        return Programme.objects.current()
+    if "programme" not in cache:
+        cache["programme"] = Programme.objects.current()
+    return cache["programme"]
+
+
+@contextmanager
+def current_programme_read_once() -> Iterator[None]:
+    """Within this block current_programme() reads the database once."""
+    token = _request_cache.set({})
+    try:
+        yield
+    finally:
+        _request_cache.reset(token)
 
 
 def timeline(obj: models.Model) -> QuerySet[AuditEntry]:

@@ -122,7 +122,7 @@ def _cup(random, year: int) -> str:
     return f"{letter}{random.randint(11, 99)}{sector}{year % 100:02d}{random.randint(0, 999999):06d}{random.randint(1, 9):03d}"
 
 
-def _chosen(random, programme: Programme, persona_ids: set[int]) -> list[Assessment]:
+def _chosen(random, programme: Programme, persona_ids: set[int], count: int = PROJECTS) -> list[Assessment]:
     """Ten completed assessments with recommendations: the personas' first, the rest drawn
     from the earliest completed, so each project has had time to start."""
     candidates = list(
@@ -138,8 +138,8 @@ def _chosen(random, programme: Programme, persona_ids: set[int]) -> list[Assessm
     )
     early = [item for item in candidates if item.completed_at.date() <= AS_OF - datetime.timedelta(days=75)]
     first = [item for item in candidates if item.pk in persona_ids and item in early]
-    pool = [item for item in early[: PROJECTS * 3] if item not in first]
-    chosen = first + random.sample(pool, PROJECTS - len(first))
+    pool = [item for item in early[: count * 3] if item not in first]
+    chosen = first + random.sample(pool, count - len(first))
     return sorted(chosen, key=lambda item: (item.completed_at, item.pk))
 
 
@@ -165,7 +165,9 @@ def create(context) -> list[Project]:
         .order_by("completed_at", "pk")
         .values_list("pk", flat=True)[:1]
     )
-    assessments = _chosen(random, programme, persona_ids)
+    # A national edition (scale > 1) finances as many projects per SME as the demo.
+    count = PROJECTS * getattr(context, "scale", 1)
+    assessments = _chosen(random, programme, persona_ids, count)
     members = {
         membership.company_id: membership.user
         for membership in CompanyMembership.objects.filter(
@@ -190,7 +192,7 @@ def create(context) -> list[Project]:
         de_minimis_ceiling=programme.de_minimis_ceiling,
     )
     # Each project asks at most this much, so that ten always fit the envelope.
-    ceiling_each = programme.envelope_amount / PROJECTS
+    ceiling_each = programme.envelope_amount / count
 
     projects, plans = [], []
     for assessment in assessments:

@@ -291,11 +291,13 @@ def create(context) -> None:
     for municipality in identifiers.lombard_municipalities():
         municipalities_by_province.setdefault(municipality.province, []).append(municipality)
 
+    # A national edition (scale > 1) is the same programme with every count multiplied.
+    scale = getattr(context, "scale", 1)
     plan = (
-        [ApplicationStatus.ENROLLED] * ENROLLED
-        + [ApplicationStatus.WAITLISTED] * WAITLISTED
-        + [ApplicationStatus.SUBMITTED] * SUBMITTED
-        + [ApplicationStatus.INELIGIBLE] * INELIGIBLE
+        [ApplicationStatus.ENROLLED] * (ENROLLED * scale)
+        + [ApplicationStatus.WAITLISTED] * (WAITLISTED * scale)
+        + [ApplicationStatus.SUBMITTED] * (SUBMITTED * scale)
+        + [ApplicationStatus.INELIGIBLE] * (INELIGIBLE * scale)
     )
     used_names: set[str] = set()
     used_vat: set[str] = set()
@@ -307,10 +309,15 @@ def create(context) -> None:
             code, word = OUTSIDE_SECTORS[index % len(OUTSIDE_SECTORS)]
         else:
             code, _weight, word = random.choices(ACTIVITIES, weights=[item[1] for item in ACTIVITIES])[0]
+        attempts = 0
         while True:
+            attempts += 1
             surname = random.choice(SURNAMES)
-            style = random.randint(0, 2)
-            if style == 0:
+            # Past the demo's size the simple names run out: partners' names join them.
+            style = random.randint(0, 3 if scale > 1 and attempts > 3 else 2)
+            if style == 3:
+                name = f"{surname} & {random.choice(SURNAMES)} {word}"
+            elif style == 0:
                 name = f"{word} {surname}"
             elif style == 1:
                 name = f"{surname} {word}"
@@ -397,7 +404,7 @@ def create(context) -> None:
     waitlist_position = 0
     for index, (company, user, status) in enumerate(zip(companies, members, plan, strict=True)):
         created = start + datetime.timedelta(
-            days=index * 2 + random.randint(0, 3), hours=random.randint(0, 8)
+            days=index * 2 // scale + random.randint(0, 3), hours=random.randint(0, 8)
         )
         submitted = created + datetime.timedelta(days=random.randint(1, 6), hours=random.randint(0, 6))
         decided = submitted + datetime.timedelta(days=random.randint(3, 10))
@@ -509,5 +516,5 @@ def create(context) -> None:
             )
     AuditEntry.objects.bulk_create(entries)
     # The counter the services keep, set to what was just created.
-    Programme.objects.filter(pk=programme.pk).update(enrolled_count=F("enrolled_count") + ENROLLED)
+    Programme.objects.filter(pk=programme.pk).update(enrolled_count=F("enrolled_count") + ENROLLED * scale)
     programme.refresh_from_db(fields=["enrolled_count"])

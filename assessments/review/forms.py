@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from assessments.models import AssessmentStatus
 from assessments.review.queries import Filters
 from managers.models import Manager
+from programme.forms import PlainSelect
 from programme.reference import Province, sections
 
 
@@ -27,7 +28,11 @@ class AssessmentFilterForm(forms.Form):
         label=_("Status"), required=False, choices=[("", _("Any")), *AssessmentStatus.choices]
     )
     manager = ManagerChoiceField(
-        label=_("Manager"), required=False, queryset=Manager.objects.none(), empty_label=_("Any")
+        label=_("Manager"),
+        required=False,
+        queryset=Manager.objects.none(),
+        empty_label=_("Any"),
+        widget=PlainSelect,
     )
     province = forms.ChoiceField(
         label=_("Province"), required=False, choices=[("", _("Any")), *Province.choices]

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import (
+    Aggregate,
     Avg,
     BooleanField,
     Case,
@@ -23,6 +24,7 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     Sum,
     Value,
     When,
@@ -75,6 +77,18 @@ def overdue_condition(today: datetime.date) -> Q:
     return Q(status__in=OVERDUE_STATUSES, due_on__lt=today)
 
 
+def _of_visits(aggregate: Aggregate, **conditions: Any) -> Subquery:
+    """An aggregate over the visits of the outer assessment, as a correlated subquery."""
+    visits = (
+        Visit.objects.filter(assessment=OuterRef("pk"), **conditions)
+        .order_by()
+        .values("assessment")
+        .annotate(value=aggregate)
+        .values("value")
+    )
+    return Subquery(visits, output_field=aggregate.output_field)
+
+
 def staff_assessments(programme: Programme, today: datetime.date | None = None) -> QuerySet[Assessment]:
     """Every assessment of the programme, with its company and manager, the days used,
     the visits the SME disputed, whether it is overdue and whether its manager left."""
@@ -83,9 +97,13 @@ def staff_assessments(programme: Programme, today: datetime.date | None = None) 
         Assessment.objects.filter(programme=programme)
         .select_related("application__company", "manager__user")
         .annotate(
-            days_used=Coalesce(days_of_visits("visits__"), Value(Decimal("0")), output_field=DAYS),
-            visit_count=Count("visits"),
-            disputed_visits=Count("visits", filter=Q(visits__confirmation=VisitConfirmation.DISPUTED)),
+            # Per row subqueries rather than a join grouped over every assessment: PostgreSQL
+            # computes them for the rows of the page only, after sorting and the limit.
+            days_used=Coalesce(_of_visits(days_of_visits()), Value(Decimal("0")), output_field=DAYS),
+            visit_count=Coalesce(_of_visits(Count("pk")), Value(0)),
+            disputed_visits=Coalesce(
+                _of_visits(Count("pk"), confirmation=VisitConfirmation.DISPUTED), Value(0)
+            ),
             overdue=Case(When(overdue_condition(today), then=Value(True)), default=Value(False)),
             manager_left=Case(
                 When(is_open_status(), manager__status=ManagerStatus.LEFT, then=Value(True)),
@@ -155,11 +173,13 @@ def status_counts(programme: Programme, today: datetime.date | None = None) -> d
 
 
 def list_managers(programme: Programme) -> QuerySet[Manager]:
-    """The managers who hold or held an assessment, for the list's filter."""
+    """The managers who hold or held an assessment, for the list's filter: an EXISTS
+    rather than a join made distinct over every assessment, and only what the options show."""
     return (
-        Manager.objects.filter(programme=programme, assessments__isnull=False)
+        Manager.objects.filter(programme=programme)
+        .filter(Exists(Assessment.objects.filter(manager=OuterRef("pk"))))
         .select_related("user")
-        .distinct()
+        .only("pk", "user__first_name", "user__last_name", "user__email")
         .order_by("user__last_name", "user__first_name", "pk")
     )
 

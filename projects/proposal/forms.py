@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from assessments.models import Recommendation
 from managers.models import Manager
+from programme.forms import PlainSelect
 from programme.models import Programme
 from programme.reference import Province
 from projects import checklist
@@ -188,7 +189,11 @@ class ProjectFilterForm(forms.Form):
         choices=[("", _("Any")), *ProjectStatus.choices],
     )
     facilitator = ManagerChoiceField(
-        label=_("Manager"), required=False, queryset=Manager.objects.none(), empty_label=_("Any")
+        label=_("Manager"),
+        required=False,
+        queryset=Manager.objects.none(),
+        empty_label=_("Any"),
+        widget=PlainSelect,
     )
     province = forms.ChoiceField(
         label=_("Province"), required=False, choices=[("", _("Any")), *Province.choices]

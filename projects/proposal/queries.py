@@ -9,7 +9,22 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Case, Count, DecimalField, F, Prefetch, Q, QuerySet, Sum, Value, When
+from django.db.models import (
+    Aggregate,
+    Case,
+    Count,
+    DecimalField,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -157,10 +172,26 @@ def staff_project(programme: Programme) -> QuerySet[Project]:
 def staff_projects(programme: Programme) -> QuerySet[Project]:
     """Every project of the programme, drafts included, with its company, manager and the
     work plan's size."""
+    # Per row subqueries rather than a join grouped over every project: PostgreSQL
+    # computes them for the rows of the page only, after sorting and the limit.
     return _related(Project.objects.filter(programme=programme)).annotate(
-        milestone_count=Count("milestones", distinct=True),
-        tranches_total=Coalesce(Sum("milestones__tranche"), Value(Decimal("0")), output_field=MONEY),
+        milestone_count=Coalesce(_of_milestones(Count("pk")), Value(0)),
+        tranches_total=Coalesce(
+            _of_milestones(Sum("tranche", output_field=MONEY)), Value(Decimal("0")), output_field=MONEY
+        ),
     )
+
+
+def _of_milestones(aggregate: Aggregate) -> Subquery:
+    """An aggregate over the milestones of the outer project, as a correlated subquery."""
+    milestones = (
+        Milestone.objects.filter(project=OuterRef("pk"))
+        .order_by()
+        .values("project")
+        .annotate(value=aggregate)
+        .values("value")
+    )
+    return Subquery(milestones, output_field=aggregate.output_field)
 
 
 @dataclass(frozen=True)
@@ -239,9 +270,10 @@ def export_rows(projects: QuerySet[Project]) -> Iterator[list[Any]]:
 def list_facilitators(programme: Programme) -> QuerySet[Manager]:
     """The managers who facilitate a project, for the list's filter."""
     return (
-        Manager.objects.filter(programme=programme, projects__isnull=False)
+        Manager.objects.filter(programme=programme)
+        .filter(Exists(Project.objects.filter(facilitator=OuterRef("pk"))))
         .select_related("user")
-        .distinct()
+        .only("pk", "user__first_name", "user__last_name", "user__email")
         .order_by("user__last_name", "user__first_name", "pk")
     )
 

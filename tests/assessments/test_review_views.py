@@ -278,7 +278,7 @@ def test_the_list_makes_the_same_number_of_queries_at_any_size(
 # Session, user, roles, current programme (view and idle check), unread notifications,
 # the managers of the filter, list count, page, status counts, average levels: fixed
 # whatever the size.
-QUERIES_OF_THE_LIST = 11
+QUERIES_OF_THE_LIST = 10
 
 
 @pytest.mark.parametrize("size", [1, 12])
@@ -299,7 +299,7 @@ def test_the_assessment_page_makes_the_same_number_of_queries_at_any_size(
 # Session, user, roles, programme (view and idle check), unread notifications, the
 # assessment, then with its outline and feedback, its visits, findings and
 # recommendations, the timeline: fixed whatever the size.
-QUERIES_OF_THE_PAGE = 12
+QUERIES_OF_THE_PAGE = 11
 
 
 # The dashboard's averages ------------------------------------------------------------------

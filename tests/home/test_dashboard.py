@@ -433,10 +433,12 @@ def grow(programme: Programme, size: int) -> None:
         )
 
 
-DASHBOARD_QUERIES = 17  # 4 headline figures and 13 for the rest, see queries.dashboard
-# What every signed-in page reads (session, user, roles, the current programme, the
-# navigation's counters) and the view's own read of the programme.
-PAGE_OVERHEAD = 10
+# One for the projects' headline figures, 12 for the rest (the other headline figures come
+# from the applications', the pool's and the assessments' aggregates), see queries.dashboard.
+DASHBOARD_QUERIES = 13
+# What every signed-in page reads (session, user, roles, the current programme once, the
+# navigation's counters; the session's last-seen time written, as on a first request).
+PAGE_OVERHEAD = 8
 PAGE_QUERIES = DASHBOARD_QUERIES + PAGE_OVERHEAD
 
 

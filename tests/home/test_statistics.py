@@ -368,9 +368,9 @@ def test_the_statistics_page_makes_the_same_number_of_queries_whatever_the_size(
     assert len(small.captured_queries) == QUERIES
 
 
-# The programme, four for the headline figures, one per breakdown, and the programme again
-# for the page's layout (its context processor).
-QUERIES = 8
+# The programme (read once, for the view and the page's layout), four for the headline
+# figures, one per breakdown.
+QUERIES = 7
 
 
 @pytest.mark.django_db

@@ -301,9 +301,9 @@ def build_pool(programme, count: int, reviewer) -> list[Manager]:
 
 # session, user, groups (role), second-factor check, current programme, the page's
 # count and rows, then prefetches or annotations; the figures are the same at any size.
-QUERIES_RANKING = 10
-QUERIES_POOL = 10
-QUERIES_EXPORT = 11
+QUERIES_RANKING = 9
+QUERIES_POOL = 9
+QUERIES_EXPORT = 10
 
 
 @pytest.mark.parametrize("size", [3, 31])

@@ -297,7 +297,7 @@ def test_the_board_makes_the_same_queries_at_any_size(
     project = make_project(programme)
     services.project_declare_conflict(project=project, reason="Parente.", by=AdministratorFactory())
     administrator_client.get(reverse("financing:board"))  # session and roles warmed
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(12):
         assert administrator_client.get(reverse("financing:board")).status_code == 200
 
 
@@ -307,7 +307,7 @@ def test_the_portfolio_makes_the_same_queries_at_any_size(
 ):
     _many(programme, 1 + extra, status=ProjectStatus.STARTED)
     staff_client.get(reverse("financing:portfolio"))
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(10):
         assert staff_client.get(reverse("financing:portfolio")).status_code == 200
 
 
@@ -317,7 +317,7 @@ def test_the_administrators_home_makes_the_same_queries_at_any_size(
 ):
     _many(programme, 1 + extra)
     administrator_client.get(reverse("home:administrator"))
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(12):
         assert administrator_client.get(reverse("home:administrator")).status_code == 200
 
 
@@ -329,7 +329,7 @@ def test_the_project_page_makes_the_same_queries_at_any_size(
     for milestone in project.milestones.all()[: milestones // 2]:
         reach(milestone)
     staff_client.get(detail_url(project))
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(13):
         assert staff_client.get(detail_url(project)).status_code == 200
 
 

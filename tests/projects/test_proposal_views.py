@@ -343,9 +343,9 @@ def many_projects(programme, count: int) -> None:
             services.project_submit(project=fill_in(project, member), by=member)
 
 
-# The session and user, the roles, the programme (view, context and navigation), the count and the
+# The session and user, the roles, the programme (read once for view, context and navigation), the count and the
 # page of the list, the status counts, the facilitator filter, the unread notifications, the session saved.
-QUERIES_OF_THE_LIST = 14
+QUERIES_OF_THE_LIST = 12
 
 
 @pytest.mark.parametrize("size", [2, 6])
@@ -386,7 +386,7 @@ def test_staff_read_a_draft_without_judging_it(staff_client, draft):
 
 # The session, user and roles, the programme, the project with its company, one query for the project
 # and each of its prefetched plan, recommendations and assessment, the timeline, the inbox count.
-QUERIES_OF_THE_ELIGIBILITY_PAGE = 17
+QUERIES_OF_THE_ELIGIBILITY_PAGE = 15
 
 
 @pytest.mark.parametrize("milestones", [1, 8])

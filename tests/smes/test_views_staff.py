@@ -111,7 +111,7 @@ def test_the_list_makes_the_same_number_of_queries_at_any_size(
 
 # Session, user, roles, current programme (view and idle check), list count, page,
 # status counts, unread notifications, second-factor records: fixed whatever the size.
-QUERIES_OF_THE_LIST = 9
+QUERIES_OF_THE_LIST = 8
 
 
 def test_the_csv_export_neutralises_formulas_and_follows_the_filters(staff_client, programme):
