@@ -158,6 +158,16 @@ MATRIX: dict[str, Row] = {
     "home:staff": Row(get=STAFF_PAGE, post=STAFF_PAGE),
     "home:workload": Row(get=STAFF_PAGE, post=STAFF_PAGE),
     "home:administrator": Row(get=ADMIN_PAGE, post=ADMIN_PAGE),
+    # A person's data (SME B's member): staff only, whoever the person is.
+    "home:people": Row(get=STAFF_PAGE, post=STAFF_PAGE),
+    "home:person": Row(get=STAFF_PAGE, post=STAFF_PAGE, kwargs={"pk": pk("person")}),
+    "home:person_download": Row(get=STAFF_PAGE, post=STAFF_PAGE, kwargs={"pk": pk("person")}),
+    "home:person_erase": Row(
+        get=STAFF_PAGE,
+        post="L 403 403 403 403 302 403",
+        kwargs={"pk": pk("person")},
+        payload=lambda objects: {"email": objects["person"].email, "reason": "Richiesta scritta del 3 novembre."},
+    ),
     # SMEs: SME A's application is enrolled (its assessment completed) ------------------------
     "smes:application_mine": Row(get="L 302 302 403 403 403 403", post="L 302 302 403 403 403 403"),
     "smes:application_new": Row(get="L 302 302 403 403 403 403", post="L 302 302 403 403 403 403"),

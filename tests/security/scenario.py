@@ -139,6 +139,8 @@ def build_world() -> World:
         "run": run,
         "proposal": proposal,
         "notification": notification,
+        # The person whose data staff look at, download and erase: SME B's member.
+        "person": users["other_sme"],
     }
     sessions = {}
     for persona, user in users.items():
