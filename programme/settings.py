@@ -250,9 +250,9 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
-# Daily: personal data the programme no longer needs is erased (smes.retention).
+# Daily: personal data the programme no longer needs is erased (programme.home.retention).
 CELERY_BEAT_SCHEDULE["apply-retention-rules"] = {
-    "task": "smes.tasks.apply_retention_rules",
+    "task": "programme.home.tasks.apply_retention_rules",
     "schedule": crontab(minute=15, hour=3),
 }
 

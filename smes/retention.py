@@ -11,18 +11,17 @@ text where people are described are erased, and so are the accounts of the compa
 once none of the company's applications keeps personal data. The company itself (VAT number,
 legal name, figures) is business data the programme's statistics rest on, and stays.
 
-`erase_applicant_person` is this app's own stand-in for the portal-wide person erasure
-(`privacy.person_erase`): when that exists, the retention job calls it instead.
+This module erases the applications; the accounts go through the portal-wide person erasure
+(`programme.home.privacy.person_erase`), which `programme.home.retention` calls for
+`members_past_keeping()`, since an app never imports from the top of the house.
 """
 
 from __future__ import annotations
 
 import datetime
-import secrets
 
-from allauth.account.models import EmailAddress
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from programme import audit
@@ -85,21 +84,25 @@ def applications_due(programme: Programme, now: datetime.datetime) -> dict[str, 
     return due
 
 
-def erase_applicant_person(user: User, *, reason: str) -> bool:
-    """Erase an SME member's account: name and address replaced, password and sign-in
-    addresses removed, the account closed. People with any other role are left alone
-    (their data is kept by their own role's rules). Returns whether it erased."""
-    if user.is_superuser or set(user.groups.values_list("name", flat=True)) - {Role.SME_MEMBER}:
-        return False
-    user.email = f"erased-{user.pk}-{secrets.token_hex(4)}@erased.invalid"
-    user.first_name = ""
-    user.last_name = ""
-    user.is_active = False
-    user.set_unusable_password()
-    user.save(update_fields=["email", "first_name", "last_name", "is_active", "password"])
-    EmailAddress.objects.filter(user=user).delete()
-    audit.record(obj=user, actor=None, action="personal_data_erased", reason=reason)
-    return True
+def members_past_keeping() -> QuerySet[User]:
+    """SME members whose companies keep no personal data in any application any more, and who
+    hold no other role: the retention job erases their accounts too (through the portal-wide
+    person erasure, which also ends their membership, so each is found once)."""
+    with_data = Application.objects.filter(
+        company__memberships__user=OuterRef("pk"), personal_data_erased_at__isnull=True
+    )
+    without_data = Application.objects.filter(
+        company__memberships__user=OuterRef("pk"), personal_data_erased_at__isnull=False
+    )
+    other_roles = [role for role in Role.values if role != Role.SME_MEMBER]
+    return (
+        User.objects.filter(groups__name=Role.SME_MEMBER, is_superuser=False)
+        .exclude(groups__name__in=other_roles)
+        .filter(Exists(without_data))
+        .exclude(Exists(with_data))
+        .order_by("pk")
+        .distinct()
+    )
 
 
 def _erase_application(application: Application, *, rule: str, now: datetime.datetime) -> None:
@@ -115,11 +118,6 @@ def _erase_application(application: Application, *, rule: str, now: datetime.dat
         programme=application.programme,
         data={"rule": rule, "fields": list(PERSONAL_FIELDS)},
     )
-    company = application.company
-    if company.applications.filter(personal_data_erased_at__isnull=True).exists():
-        return
-    for user in company.members.all():
-        erase_applicant_person(user, reason=rule)
 
 
 @transaction.atomic

@@ -21,9 +21,16 @@ from assessments.models import AssessmentStatus, MatchingRun, RunStatus
 from programme import notifications
 from programme.celery import app as celery_app
 from programme.models import EmailStatus, Notification
+from smes.models import ApplicationStatus
 from tests import celery_queue
 from tests.assessments.review_fixtures import make_assessment
-from tests.factories import StaffFactory
+from tests.factories import (
+    ApplicationFactory,
+    CompanyFactory,
+    ProgrammeFactory,
+    SmeMemberFactory,
+    StaffFactory,
+)
 from tests.robustness import snapshot
 
 pytestmark = pytest.mark.django_db
@@ -46,6 +53,7 @@ RECOVERY = {
     "assessments.tasks.remind_unanswered_assessments": "periodic",
     "assessments.review.tasks.remind_overdue_assessments": "periodic",
     "assessments.review.tasks.send_overdue_digest": "periodic",
+    "programme.home.tasks.apply_retention_rules": "periodic",
 }
 
 
@@ -175,6 +183,17 @@ def prepare_digest(request) -> tuple[str, list]:
     return "assessments.review.tasks.send_overdue_digest", []
 
 
+def prepare_retention(request) -> tuple[str, list]:
+    programme = ProgrammeFactory(slug="edizione-passata", is_current=False, retention_months_not_enrolled=1)
+    ApplicationFactory(
+        programme=programme,
+        company=CompanyFactory(member=SmeMemberFactory()),
+        status=ApplicationStatus.WITHDRAWN,
+        withdrawn_at=timezone.now() - datetime.timedelta(days=90),
+    )
+    return "programme.home.tasks.apply_retention_rules", []
+
+
 PREPARE = {
     "programme.tasks.deliver_notification": prepare_deliver_notification,
     "programme.tasks.deliver_pending_notifications": prepare_deliver_pending,
@@ -185,6 +204,7 @@ PREPARE = {
     "assessments.tasks.remind_unanswered_assessments": prepare_remind_unanswered,
     "assessments.review.tasks.remind_overdue_assessments": prepare_remind_overdue,
     "assessments.review.tasks.send_overdue_digest": prepare_digest,
+    "programme.home.tasks.apply_retention_rules": prepare_retention,
 }
 
 

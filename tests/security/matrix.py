@@ -166,7 +166,10 @@ MATRIX: dict[str, Row] = {
         get=STAFF_PAGE,
         post="L 403 403 403 403 302 403",
         kwargs={"pk": pk("person")},
-        payload=lambda objects: {"email": objects["person"].email, "reason": "Richiesta scritta del 3 novembre."},
+        payload=lambda objects: {
+            "email": objects["person"].email,
+            "reason": "Richiesta scritta del 3 novembre.",
+        },
     ),
     # SMEs: SME A's application is enrolled (its assessment completed) ------------------------
     "smes:application_mine": Row(get="L 302 302 403 403 403 403", post="L 302 302 403 403 403 403"),
