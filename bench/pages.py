@@ -634,6 +634,11 @@ def notifications_test(database_url: str, *, count: int, timeout: int, log) -> d
         if worker is not None:
             stop(worker)
         sink.controller.stop()
+        # What the worker did not take before the timeout leaves the shared broker with it.
+        from programme.celery import app as celery_app
+
+        with celery_app.connection_for_write() as broker:
+            broker.default_channel.queue_delete(queue)
     counts = Counter(sink.ids)
     expected = {str(pk) for pk in ids}
     statuses = Counter(Notification.objects.filter(pk__in=ids).values_list("email_status", flat=True))

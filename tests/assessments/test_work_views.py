@@ -467,11 +467,12 @@ def test_a_session_ended_for_inactivity_brings_the_manager_back_to_the_page_afte
     session[LAST_SEEN_KEY] = time.time() - 24 * 3600  # time moved forward: idle since yesterday
     session.save()
 
+    # The idle session goes on as a signed-out one: the autosave gets its 401 and the way back.
     late = client.post(draft_url, {"summary-summary": "Dopo la pausa", "autosave": "1"})
-    assert late.status_code == 302 and late["Location"].startswith(reverse("account_login"))
-    signed_in = client.post(
-        late["Location"], {"login": manager_user.email, "password": PASSWORD, "next": draft_url}
-    )
+    assert late.status_code == 401
+    login_url = json.loads(late.content)["login_url"]
+    assert login_url.startswith(reverse("account_login"))
+    signed_in = client.post(login_url, {"login": manager_user.email, "password": PASSWORD, "next": draft_url})
     back = client.get(signed_in["Location"], follow=True)
     assert back.redirect_chain[-1][0] == workspace_url
     body = back.content.decode()
