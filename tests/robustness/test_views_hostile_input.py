@@ -53,6 +53,7 @@ pytestmark = pytest.mark.django_db
 # The apps' form modules, searched for forms so that a new one cannot be forgotten.
 FORM_MODULES = (
     "programme.forms",
+    "programme.home.forms",
     "smes.forms",
     "managers.forms",
     "assessments.forms",
@@ -167,6 +168,25 @@ FORMS: list[FormCase] = [
         rev("account_login"),
         lambda world, values: {"login": world.users["applicant"].email, "password": PASSWORD},
         stores=False,
+    ),
+    # programme.home: a person's data (the applicant's, as staff find and erase it)
+    FormCase(
+        "person_search",
+        "programme.home.forms.PersonSearchForm",
+        "staff",
+        rev("home:people"),
+        lambda world, values: {"q": "Officine", "page": "1"},
+        method="get",
+    ),
+    FormCase(
+        "person_erase",
+        "programme.home.forms.ErasureForm",
+        "staff",
+        rev("home:person_erase", lambda world: world.users["applicant"].pk),
+        lambda world, values: {
+            "email": world.users["applicant"].email,
+            "reason": "Richiesta scritta del 3 novembre, verificata per telefono.",
+        },
     ),
     FormCase(
         "invite",
