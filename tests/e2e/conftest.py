@@ -76,7 +76,7 @@ def celery_worker_process(
     command = [
         sys.executable, "-m", "celery", "-A", "tests.e2e.worker_app", "worker",
         "--pool", "solo", "--loglevel", "INFO",
-        "--queues", django_settings.CELERY_TASK_DEFAULT_QUEUE,
+        "--queues", f"{django_settings.CELERY_TASK_DEFAULT_QUEUE},{django_settings.CELERY_MATCHING_QUEUE}",
         "--without-gossip", "--without-mingle", "--without-heartbeat",
     ]  # fmt: skip
     process = subprocess.Popen(  # noqa: S603 (a fixed command, no outside input)

@@ -19,9 +19,9 @@ from tests.home.privacy_fixtures import *  # noqa: F403
 
 pytestmark = pytest.mark.django_db
 
-QUERIES_PERSON_PAGE = 40
-QUERIES_DOWNLOAD = 39
-QUERIES_SEARCH = 12
+QUERIES_PERSON_PAGE = 38
+QUERIES_DOWNLOAD = 37
+QUERIES_SEARCH = 11
 PAGES = ("home:people", "home:person", "home:person_download", "home:person_erase")
 
 

@@ -70,7 +70,8 @@ def start_worker_process(log: Path, *, hold_at: str = "") -> subprocess.Popen:
         "--without-mingle",
         "--without-heartbeat",
         "-Q",
-        settings.CELERY_TASK_DEFAULT_QUEUE,
+        # Matching runs go to a queue of their own (settings.CELERY_TASK_ROUTES).
+        f"{settings.CELERY_TASK_DEFAULT_QUEUE},{settings.CELERY_MATCHING_QUEUE}",
         "-l",
         "INFO",
     ]
