@@ -39,23 +39,28 @@ def notify(
 
     Renders `emails/<event>_subject.txt`, `emails/<event>.txt` and `emails/<event>.html`
     with `context` (plus `recipient`, `link` and `site_url`)."""
-    language = recipient.language or Language.ITALIAN
-    full_context = {"recipient": recipient, "link": link, "site_url": settings.SITE_URL, **context}
-    with translation.override(language):
-        subject = " ".join(render_to_string(f"emails/{event}_subject.txt", full_context).split())
-        body_text = render_to_string(f"emails/{event}.txt", full_context).strip()
-        body_html = render_to_string(f"emails/{event}.html", full_context).strip()
     return store_and_schedule(
         recipient=recipient,
         email=recipient.email,
         event=event,
-        language=language,
-        subject=subject,
-        body_text=body_text,
-        body_html=body_html,
         link=link,
         in_inbox=in_inbox,
+        **render_message(recipient, event, link=link, **context),
     )
+
+
+def render_message(recipient: User, event: str, *, link: str = "", **context: Any) -> dict[str, str]:
+    """The message of `event` for `recipient`, in their language: `language`, `subject`,
+    `body_text` and `body_html`, as notify() stores them."""
+    language = recipient.language or Language.ITALIAN
+    full_context = {"recipient": recipient, "link": link, "site_url": settings.SITE_URL, **context}
+    with translation.override(language):
+        return {
+            "language": language,
+            "subject": " ".join(render_to_string(f"emails/{event}_subject.txt", full_context).split()),
+            "body_text": render_to_string(f"emails/{event}.txt", full_context).strip(),
+            "body_html": render_to_string(f"emails/{event}.html", full_context).strip(),
+        }
 
 
 def store_and_schedule(

@@ -14,16 +14,15 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
 
 from assessments import demo as assessment_demo
 from assessments.models import Assessment, AssessmentStatus
 from managers import demo as manager_demo
 from managers.models import Manager, ManagerStatus
 from programme import demo as programme_demo
-from programme.models import EmailStatus, Language, Notification, Programme, User
+from programme.models import EmailStatus, Notification, Programme, User
+from programme.notifications import render_message
 from projects import demo as project_demo
 from projects.models import Project
 from smes import demo as sme_demo
@@ -111,21 +110,12 @@ def rebuild(
 
 def _rendered(recipient: User, event: str, link: str, when, **context) -> Notification:
     """The inbox row notify() would have written at `when`, already e-mailed then."""
-    language = recipient.language or Language.ITALIAN
-    full_context = {"recipient": recipient, "link": link, "site_url": settings.SITE_URL, **context}
-    with translation.override(language):
-        subject = " ".join(render_to_string(f"emails/{event}_subject.txt", full_context).split())
-        body_text = render_to_string(f"emails/{event}.txt", full_context).strip()
-        body_html = render_to_string(f"emails/{event}.html", full_context).strip()
     return Notification(
         recipient=recipient,
         email=recipient.email,
         event=event,
-        language=language,
-        subject=subject,
-        body_text=body_text,
-        body_html=body_html,
         link=link,
+        **render_message(recipient, event, link=link, **context),
         created_at=when,
         email_status=EmailStatus.SENT,
         email_attempts=1,

@@ -14,28 +14,10 @@ from programme.home.tasks import apply_retention_rules
 from programme.models import AuditEntry
 from programme.privacy import is_erased
 from smes.models import ApplicationStatus, CompanyMembership
-from smes.retention import months_before
-from tests.factories import (
-    ApplicationFactory,
-    CompanyFactory,
-    ManagerUserFactory,
-    ProgrammeFactory,
-    SmeMemberFactory,
-)
+from tests.factories import ApplicationFactory, ManagerUserFactory, ProgrammeFactory, SmeMemberFactory
+from tests.smes.test_services_retention import NOW, withdrawn_application
 
 pytestmark = pytest.mark.django_db
-
-NOW = timezone.make_aware(datetime.datetime(2027, 6, 15, 3, 15))
-
-
-def withdrawn_application(programme, *, months_ago: int, member=None):
-    company = CompanyFactory(member=member or SmeMemberFactory())
-    return ApplicationFactory(
-        programme=programme,
-        company=company,
-        status=ApplicationStatus.WITHDRAWN,
-        withdrawn_at=months_before(NOW, months_ago) - datetime.timedelta(days=1),
-    )
 
 
 def person_erasures(user) -> int:
