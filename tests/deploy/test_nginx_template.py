@@ -1,11 +1,11 @@
 """The nginx site that prod-check runs and production installs, rendered from one template."""
 
-import shutil
 import subprocess
 
 import pytest
 
 from deploy import render_nginx
+from deploy.prod_check import nginx_binary
 
 VALUES = {
     "server_name": "portal.example.org",
@@ -44,7 +44,6 @@ def test_a_template_placeholder_left_empty_is_refused(monkeypatch, tmp_path):
         render_nginx.render(**VALUES)
 
 
-@pytest.mark.skipif(shutil.which("nginx") is None, reason="nginx is installed by `make deploy-packages`")
 def test_nginx_accepts_the_rendered_site(tmp_path):
     certificate, key = tmp_path / "c.pem", tmp_path / "k.pem"
     subprocess.run(
@@ -81,7 +80,7 @@ def test_nginx_accepts_the_rendered_site(tmp_path):
         f" include {tmp_path}/portal.conf; }}\n"
     )
     answer = subprocess.run(
-        ["nginx", "-t", "-e", "stderr", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
+        [nginx_binary(), "-t", "-e", "stderr", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
         capture_output=True,
         text=True,
         check=False,
