@@ -23,7 +23,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Case, IntegerField, Value, When
 from django.utils import translation
 
-from assessments import optimiser, scoring
+from assessments import optimiser, scoring, totals
 from assessments import queries as assessment_queries
 from assessments.models import (
     Assessment,
@@ -1150,4 +1150,6 @@ def create(context) -> list[Assessment]:
                 output_field=IntegerField(),
             )
         )
+    # The averages' totals, which assessment_complete keeps one assessment at a time.
+    totals.recount(programme)
     return assessments

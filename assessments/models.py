@@ -379,6 +379,33 @@ class Finding(models.Model):
         return None if self.current_level is None else self.current_level * 20
 
 
+class DimensionTotal(models.Model):
+    """Per programme and dimension, the totals of the completed assessments' findings that
+    the average levels are read from, so that the dashboard and the assessments list read
+    ten rows instead of every finding of the programme.
+
+    Kept by assessment_complete (a completed assessment's findings never change again:
+    completed is a final status) and rebuilt from the findings by dimension_totals_recount."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="dimension_totals")
+    dimension = models.CharField(_("dimension"), max_length=32, choices=AssessmentArea.choices)
+    findings = models.PositiveIntegerField(default=0)
+    current_count = models.PositiveIntegerField(default=0)
+    current_sum = models.PositiveIntegerField(default=0)
+    target_count = models.PositiveIntegerField(default=0)
+    target_sum = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("dimension total")
+        verbose_name_plural = _("dimension totals")
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "dimension"], name="dimension_total_one_per_dimension"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.programme_id} {self.dimension}"
+
+
 class Rating(models.TextChoices):
     HIGH = "high", _("High")
     MEDIUM = "medium", _("Medium")

@@ -12,7 +12,6 @@ from typing import Any
 
 from django.db.models import (
     Aggregate,
-    Avg,
     BooleanField,
     Case,
     Count,
@@ -37,6 +36,7 @@ from assessments.models import (
     REFUSED_STATUSES,
     Assessment,
     AssessmentStatus,
+    DimensionTotal,
     DurationUnit,
     Finding,
     Rating,
@@ -322,6 +322,7 @@ class DimensionAverage:
     current: Decimal | None
     target: Decimal | None
     assessments: int
+    findings: int = 0
 
     @property
     def current_score(self) -> int | None:
@@ -334,36 +335,32 @@ class DimensionAverage:
 
 
 def average_levels(programme: Programme) -> list[DimensionAverage]:
-    """For the dashboard: per dimension, the average current and target level over the
-    programme's completed assessments (one query). Every dimension appears, in the
-    model's order; one no completed assessment scored has no averages."""
-    rows = {
-        row["dimension"]: row
-        for row in Finding.objects.filter(
-            assessment__programme=programme, assessment__status=AssessmentStatus.COMPLETED
-        )
-        .values("dimension")
-        .annotate(
-            current=Avg("current_level"),
-            target=Avg("target_level"),
-            assessments=Count("assessment", filter=Q(current_level__isnull=False), distinct=True),
-        )
-        .order_by()
-    }
+    """For the dashboard and the list: per dimension, the average current and target level
+    over the programme's completed assessments, from the totals kept as assessments are
+    completed (one query over ten rows, whatever the number of findings). Every dimension
+    appears, in the model's order; one no completed assessment scored has no averages."""
+    rows = {row.dimension: row for row in DimensionTotal.objects.filter(programme=programme)}
     result = []
     for value, label in AssessmentArea.choices:
-        row = rows.get(value, {})
+        row = rows.get(value)
         result.append(
             DimensionAverage(
                 dimension=value,
                 label=str(label),
                 is_eu=value in EU_DIMENSIONS,
-                current=_rounded(row.get("current")),
-                target=_rounded(row.get("target")),
-                assessments=row.get("assessments", 0),
+                current=None if row is None else _average(row.current_sum, row.current_count),
+                target=None if row is None else _average(row.target_sum, row.target_count),
+                # One finding per assessment and dimension: the findings with a current
+                # level are the assessments that scored the dimension.
+                assessments=0 if row is None else row.current_count,
+                findings=0 if row is None else row.findings,
             )
         )
     return result
+
+
+def _average(total: int, count: int) -> Decimal | None:
+    return _rounded(Decimal(total) / Decimal(count)) if count else None
 
 
 def _rounded(value: Any) -> Decimal | None:

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from assessments import totals
 from assessments.models import ASSESSMENT_TRANSITIONS, REFUSED_STATUSES, Assessment, AssessmentStatus
 from assessments.review import queries
 from assessments.review.rules import HANDOVER_STATUSES
@@ -78,6 +79,7 @@ def assessment_complete(*, assessment: Assessment, by: User) -> Assessment:
     locked.status = AssessmentStatus.COMPLETED
     locked.completed_at = timezone.now()
     locked.save(update_fields=["status", "completed_at", "updated_at"])
+    totals.add_completed(locked)
     manager_services.capacity_release(manager=locked.manager, by=by)
     audit.record(
         obj=locked,

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from django.db.models import (
     Aggregate,
-    Avg,
     Count,
     F,
     FloatField,
@@ -23,14 +22,14 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from assessments import queries as assessment_queries
-from assessments.models import Assessment, AssessmentStatus, Finding
+from assessments.models import Assessment, AssessmentStatus
 from assessments.review import queries as review_queries
 from managers import queries as manager_queries
 from managers.models import Manager, ManagerStatus
 from programme import queries as programme_queries
 from programme import reference
 from programme.models import Programme, User
-from programme.reference import EU_DIMENSIONS, AssessmentArea, Province
+from programme.reference import Province
 from projects import queries as project_queries
 from projects.models import ProjectStatus
 from smes import queries as sme_queries
@@ -323,30 +322,19 @@ def median_days(programme: Programme) -> dict[str, float | None]:
 
 
 def levels(programme: Programme) -> list[LevelRow]:
-    """The average current and target level (0-5) per dimension over completed assessments. One query."""
-    rows = {
-        row["dimension"]: row
-        for row in Finding.objects.filter(
-            assessment__programme=programme, assessment__status=AssessmentStatus.COMPLETED
+    """The average current and target level (0-5) per dimension over completed assessments,
+    from the totals the assessments app keeps. One query."""
+    return [
+        LevelRow(
+            dimension=row.dimension,
+            label=row.label,
+            is_eu=row.is_eu,
+            current=None if row.current is None else float(row.current),
+            target=None if row.target is None else float(row.target),
+            findings=row.findings,
         )
-        .values("dimension")
-        .annotate(current=Avg("current_level"), target=Avg("target_level"), findings=Count("pk"))
-        .order_by("dimension")
-    }
-    shown = []
-    for dimension, label in AssessmentArea.choices:
-        row = rows.get(dimension)
-        shown.append(
-            LevelRow(
-                dimension=dimension,
-                label=str(label),
-                is_eu=dimension in EU_DIMENSIONS,
-                current=None if row is None or row["current"] is None else round(float(row["current"]), 2),
-                target=None if row is None or row["target"] is None else round(float(row["target"]), 2),
-                findings=0 if row is None else row["findings"],
-            )
-        )
-    return shown
+        for row in review_queries.average_levels(programme)
+    ]
 
 
 def envelope(programme: Programme) -> dict:
