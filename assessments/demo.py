@@ -1130,7 +1130,7 @@ def create(context) -> list[Assessment]:
                 )
                 entry(assessment, member_user, "feedback_given", given, data={"rating": rating})
 
-    Assessment.objects.bulk_update(assessments, ["summary", "started_at", "draft_saved_at"])
+    Assessment.objects.bulk_update(assessments, ["summary", "started_at", "draft_saved_at"], batch_size=1000)
     Visit.objects.bulk_create(visits)
     Finding.objects.bulk_create(findings)
     Recommendation.objects.bulk_create(recommendations)

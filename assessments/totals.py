@@ -1,11 +1,16 @@
-"""The per-dimension totals of completed assessments' findings (DimensionTotal): added to
-when an assessment is completed, rebuilt from the findings when data arrive in bulk."""
+"""What the assessments app keeps as assessments are completed, for pages that would
+otherwise count every assessment: the per-dimension totals of the findings
+(DimensionTotal) and each manager's completed assessments. Added to by
+assessment_complete; rebuilt from the assessments when data arrive in bulk."""
 
 from __future__ import annotations
 
 from django.db import connection, transaction
+from django.db.models import Count, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
 
 from assessments.models import Assessment, AssessmentStatus, DimensionTotal
+from managers.models import Manager
 from programme.models import Programme
 
 _TOTALS_TABLE = DimensionTotal._meta.db_table
@@ -43,7 +48,18 @@ def add_completed(assessment: Assessment) -> None:
 
 @transaction.atomic
 def recount(programme: Programme) -> None:
-    """The totals again from every completed assessment's findings (after a bulk load)."""
+    """The totals and the managers' completed assessments again, from every completed
+    assessment of the programme (after a bulk load)."""
+    completed = (
+        Assessment.objects.filter(manager=OuterRef("pk"), status=AssessmentStatus.COMPLETED)
+        .order_by()
+        .values("manager")
+        .annotate(total=Count("pk"))
+        .values("total")
+    )
+    Manager.objects.filter(programme=programme).update(
+        completed_assessments=Coalesce(Subquery(completed), Value(0))
+    )
     DimensionTotal.objects.filter(programme=programme).delete()
     select = _FINDINGS_OF.format(condition="assessment.programme_id = %s AND assessment.status = %s")
     with connection.cursor() as cursor:

@@ -190,6 +190,9 @@ class Manager(models.Model):
     # Kept by the assessment services under a lock of this row; the database refuses
     # any value past the capacity.
     open_assessments = models.PositiveSmallIntegerField(_("open assessments"), default=0, editable=False)
+    # Kept by the same services when an assessment is completed, so that the workload
+    # sorts the pool by it without counting every assessment of the programme.
+    completed_assessments = models.PositiveIntegerField(_("completed assessments"), default=0, editable=False)
 
     decision_reason = models.TextField(_("reason of the last decision"), blank=True)
     truthful_declaration_at = models.DateTimeField(null=True, blank=True, editable=False)

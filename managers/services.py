@@ -601,13 +601,17 @@ def capacity_take(*, manager: Manager, by: User | None) -> Manager:
 
 
 @transaction.atomic
-def capacity_release(*, manager: Manager, by: User | None) -> Manager:
-    """One open assessment fewer (declined, cancelled or completed), under a lock of the row."""
+def capacity_release(*, manager: Manager, by: User | None, completed: bool = False) -> Manager:
+    """One open assessment fewer (declined, cancelled or completed), under a lock of the
+    row; one more completed when the assessment was completed."""
     locked = _locked(manager)
     if not _may_move_capacity(by, locked):
         raise PermissionDenied
     if locked.open_assessments == 0:
         raise ValidationError({"manager": _("This manager has no open assessment to release.")})
-    Manager.objects.filter(pk=locked.pk).update(open_assessments=F("open_assessments") - 1)
-    locked.refresh_from_db(fields=["open_assessments"])
+    changes = {"open_assessments": F("open_assessments") - 1}
+    if completed:
+        changes["completed_assessments"] = F("completed_assessments") + 1
+    Manager.objects.filter(pk=locked.pk).update(**changes)
+    locked.refresh_from_db(fields=["open_assessments", "completed_assessments"])
     return locked

@@ -17,11 +17,22 @@ FILL = """
     GROUP BY assessment.programme_id, finding.dimension
 """
 
+# Each manager's completed assessments, counted before the services kept the figure.
+FILL_MANAGERS = """
+    UPDATE managers_manager AS manager SET completed_assessments = completed.total
+    FROM (
+        SELECT manager_id, COUNT(*) AS total FROM assessments_assessment
+        WHERE status = 'completed' GROUP BY manager_id
+    ) AS completed
+    WHERE completed.manager_id = manager.id
+"""
+
 
 class Migration(migrations.Migration):
     dependencies = [
         ("assessments", "0002_assessment_completed_at_assessment_draft_saved_at_and_more"),
         ("programme", "0004_audit_entry_programme_recent_index"),
+        ("managers", "0002_manager_completed_assessments"),
     ]
 
     operations = [
@@ -78,4 +89,5 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunSQL(FILL, reverse_sql=migrations.RunSQL.noop),
+        migrations.RunSQL(FILL_MANAGERS, reverse_sql=migrations.RunSQL.noop),
     ]

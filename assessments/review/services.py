@@ -80,7 +80,7 @@ def assessment_complete(*, assessment: Assessment, by: User) -> Assessment:
     locked.completed_at = timezone.now()
     locked.save(update_fields=["status", "completed_at", "updated_at"])
     totals.add_completed(locked)
-    manager_services.capacity_release(manager=locked.manager, by=by)
+    manager_services.capacity_release(manager=locked.manager, by=by, completed=True)
     audit.record(
         obj=locked,
         actor=by,

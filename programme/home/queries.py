@@ -16,9 +16,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Sum,
-    Value,
 )
-from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from assessments import queries as assessment_queries
@@ -264,18 +262,7 @@ def workload(programme: Programme) -> QuerySet[Manager]:
         .select_related("user")
         .annotate(
             open_load=F("open_assessments"),
-            # A per row subquery (by the assessments' manager index) rather than a join
-            # grouped over every assessment of the programme.
-            completed_load=Coalesce(
-                Subquery(
-                    Assessment.objects.filter(manager=OuterRef("pk"), status=AssessmentStatus.COMPLETED)
-                    .order_by()
-                    .values("manager")
-                    .annotate(total=Count("pk"))
-                    .values("total")
-                ),
-                Value(0),
-            ),
+            completed_load=F("completed_assessments"),
             capacity_left_now=F("capacity") - F("open_assessments"),
         )
     )

@@ -12,6 +12,7 @@ from django.db import connection
 from assessments import totals
 from assessments.models import AssessmentStatus, DimensionTotal, Finding
 from assessments.review import queries, services
+from managers.models import Manager
 from programme.reference import AssessmentArea
 from tests.assessments.conftest import enrolled, selected
 from tests.assessments.review_fixtures import *  # noqa: F403
@@ -68,7 +69,12 @@ def test_only_completed_assessments_count_and_recount_agrees_with_completions(po
     rows = kept(pool.programme)
     assert set(rows) == set(AssessmentArea.values)
     assert set(rows.values()) == {(2, 2, 5, 2, 8)}
+    # The managers' completed assessments, kept by the same completions.
+    Manager.objects.filter(programme=pool.programme).update(completed_assessments=7)
     assert rows == recounted(pool.programme)
+    assert dict(
+        Manager.objects.filter(programme=pool.programme).values_list("pk", "completed_assessments")
+    ) == {pool.first.pk: 1, pool.second.pk: 1, still_open.manager_id: 0}
     for row in queries.average_levels(pool.programme):
         assert (row.current, row.target, row.assessments) == (Decimal("2.50"), Decimal("4.00"), 2)
 

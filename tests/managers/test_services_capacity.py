@@ -37,6 +37,18 @@ def test_taking_and_releasing_capacity_moves_the_counter(programme):
         services.capacity_release(manager=manager, by=staff)
     manager.refresh_from_db()
     assert manager.open_assessments == 0
+    assert manager.completed_assessments == 0
+
+
+def test_releasing_a_completed_assessment_counts_it_as_completed(programme):
+    manager = ManagerFactory(programme=programme, status=ManagerStatus.SELECTED, capacity=2)
+    staff = StaffFactory()
+    services.capacity_take(manager=manager, by=staff)
+    services.capacity_take(manager=manager, by=staff)
+    released = services.capacity_release(manager=manager, by=staff, completed=True)
+    assert (released.open_assessments, released.completed_assessments) == (1, 1)
+    released = services.capacity_release(manager=manager, by=staff)
+    assert (released.open_assessments, released.completed_assessments) == (0, 1)
 
 
 @pytest.mark.parametrize("status", [ManagerStatus.SUSPENDED, ManagerStatus.LEFT, ManagerStatus.APPLIED])
