@@ -6,6 +6,7 @@ import json
 from decimal import Decimal
 
 from django import forms
+from django.forms.models import ModelChoiceIterator
 from django.forms.utils import flatatt
 from django.utils import translation
 from django.utils.html import format_html, format_html_join
@@ -230,3 +231,27 @@ class PlainSelect(forms.Select):
         return format_html(
             '<select name="{}"{}>{}</select>', widget["name"], flatatt(widget["attrs"]), options
         )
+
+
+class PersonChoiceIterator(ModelChoiceIterator):
+    """The options from four columns of each row (its key and its person's name and
+    e-mail) instead of one model instance and its user per option."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        person = self.field.person_path
+        rows = self.queryset.values_list(
+            "pk", f"{person}__first_name", f"{person}__last_name", f"{person}__email"
+        )
+        for key, first_name, last_name, email in rows:
+            # As User.__str__ reads: the full name, or the e-mail address without one.
+            yield (key, f"{first_name} {last_name}".strip() or email)
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    """A choice among rows that stand for a person (a manager and their user), labelled
+    with the person's name; `person_path` leads from the row to its user."""
+
+    iterator = PersonChoiceIterator
+    person_path = "user"

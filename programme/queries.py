@@ -92,6 +92,13 @@ def recent_audit(programme: Programme, limit: int = 10) -> list[AuditEntry]:
     )
 
 
+def audit_entry_count(programme: Programme) -> int:
+    """How many entries the programme's audit trail holds: it only grows, so a change of
+    the count marks a change of the programme, including one whose transaction committed
+    after a later one's (an entry's key or time would miss it). An index-only count."""
+    return AuditEntry.objects.filter(programme=programme).count()
+
+
 def users_with_role(role: str) -> QuerySet[User]:
     """The active people of a role (staff to tell, administrators to ask), in a stable order."""
     return User.objects.filter(groups__name=role, is_active=True).order_by("pk").distinct()

@@ -11,11 +11,11 @@ from django.utils.translation import gettext_lazy as _
 from assessments.models import AssessmentStatus
 from assessments.review.queries import Filters
 from managers.models import Manager
-from programme.forms import PlainSelect
+from programme.forms import PersonChoiceField, PlainSelect
 from programme.reference import Province, sections
 
 
-class ManagerChoiceField(forms.ModelChoiceField):
+class ManagerChoiceField(PersonChoiceField):
     def label_from_instance(self, manager: Manager) -> str:
         return str(manager)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -20,6 +19,7 @@ from programme import exports
 from programme import queries as programme_queries
 from programme.access import check, role_required
 from programme.models import Programme
+from programme.pagination import KeysFirstPaginator
 from programme.rules import is_programme_staff
 from programme.views import attach_errors, report_errors
 
@@ -45,7 +45,7 @@ def assessment_list(request: HttpRequest) -> HttpResponse:
     whose manager left the pool first."""
     programme = _programme()
     form, assessments = _filtered(request, programme)
-    page = Paginator(assessments, ASSESSMENTS_PER_PAGE).get_page(request.GET.get("page"))
+    page = KeysFirstPaginator(assessments, ASSESSMENTS_PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -5,18 +5,19 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db.models import (
     Aggregate,
     Count,
     F,
     FloatField,
     Func,
-    OuterRef,
+    Min,
     Q,
     QuerySet,
-    Subquery,
     Sum,
 )
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from assessments import queries as assessment_queries
@@ -134,35 +135,39 @@ def funnel(programme: Programme) -> list[Step]:
 
 def _funnel_and_application_counts(programme: Programme) -> dict[str, int]:
     """The funnel's counts and the applications' counts now (application_counts), in one
-    query: the dashboard shows both."""
+    query: the dashboard shows both.
+
+    The steps after enrolment are read as "the application is among those with such an
+    assessment (or project)": PostgreSQL hashes each such set once, so every application
+    is counted once without joining it to its assessments and counting distinct keys."""
     is_eligible = (
         (Q(decided_at__isnull=False) & ~Q(status=ApplicationStatus.INELIGIBLE))
         | Q(enrolled_at__isnull=False)
         | Q(status__in=[ApplicationStatus.ELIGIBLE, ApplicationStatus.ENROLLED, ApplicationStatus.WAITLISTED])
     )
-    counts = Application.objects.filter(programme=programme).aggregate(
-        submitted=Count("pk", distinct=True, filter=Q(submitted_at__isnull=False)),
-        eligible=Count("pk", distinct=True, filter=is_eligible),
-        enrolled=Count(
-            "pk", distinct=True, filter=Q(enrolled_at__isnull=False) | Q(status=ApplicationStatus.ENROLLED)
-        ),
-        matched=Count("pk", distinct=True, filter=Q(assessments__pk__isnull=False)),
-        accepted=Count("pk", distinct=True, filter=Q(assessments__accepted_at__isnull=False)),
-        completed=Count("pk", distinct=True, filter=Q(assessments__status=AssessmentStatus.COMPLETED)),
+    assessments = Assessment.objects.filter(programme=programme)
+
+    def with_assessment(**conditions) -> Q:
+        return Q(pk__in=assessments.filter(**conditions).values("application_id"))
+
+    return Application.objects.filter(programme=programme).aggregate(
+        submitted=Count("pk", filter=Q(submitted_at__isnull=False)),
+        eligible=Count("pk", filter=is_eligible),
+        enrolled=Count("pk", filter=Q(enrolled_at__isnull=False) | Q(status=ApplicationStatus.ENROLLED)),
+        matched=Count("pk", filter=with_assessment()),
+        accepted=Count("pk", filter=with_assessment(accepted_at__isnull=False)),
+        completed=Count("pk", filter=with_assessment(status=AssessmentStatus.COMPLETED)),
         project_eligible=Count(
-            "pk", distinct=True, filter=Q(assessments__project__status__in=project_queries.EVER_ELIGIBLE)
+            "pk", filter=with_assessment(project__status__in=project_queries.EVER_ELIGIBLE)
         ),
         project_started=Count(
-            "pk",
-            distinct=True,
-            filter=Q(assessments__project__status__in=[ProjectStatus.STARTED, ProjectStatus.CLOSED]),
+            "pk", filter=with_assessment(project__status__in=[ProjectStatus.STARTED, ProjectStatus.CLOSED])
         ),
-        now_enrolled=Count("pk", filter=Q(status=ApplicationStatus.ENROLLED), distinct=True),
-        now_waitlisted=Count("pk", filter=Q(status=ApplicationStatus.WAITLISTED), distinct=True),
-        now_to_check=Count("pk", filter=Q(status=ApplicationStatus.SUBMITTED), distinct=True),
-        now_eligible_waiting=Count("pk", filter=Q(status=ApplicationStatus.ELIGIBLE), distinct=True),
+        now_enrolled=Count("pk", filter=Q(status=ApplicationStatus.ENROLLED)),
+        now_waitlisted=Count("pk", filter=Q(status=ApplicationStatus.WAITLISTED)),
+        now_to_check=Count("pk", filter=Q(status=ApplicationStatus.SUBMITTED)),
+        now_eligible_waiting=Count("pk", filter=Q(status=ApplicationStatus.ELIGIBLE)),
     )
-    return counts
 
 
 def _funnel_steps(counts: dict[str, int]) -> list[Step]:
@@ -218,13 +223,16 @@ def quota(
 
 
 def _breakdown(programme: Programme, field: str, labels: dict[str, str]) -> list[BreakdownRow]:
+    completed = Assessment.objects.filter(programme=programme, status=AssessmentStatus.COMPLETED)
     rows = (
         Application.objects.filter(programme=programme, submitted_at__isnull=False)
         .values(key=F(field))
         .annotate(
-            applied=Count("pk", distinct=True),
-            enrolled=Count("pk", distinct=True, filter=Q(status=ApplicationStatus.ENROLLED)),
-            completed=Count("pk", distinct=True, filter=Q(assessments__status=AssessmentStatus.COMPLETED)),
+            applied=Count("pk"),
+            enrolled=Count("pk", filter=Q(status=ApplicationStatus.ENROLLED)),
+            # The set of completed applications, hashed once, rather than a join to every
+            # assessment counted by distinct keys.
+            completed=Count("pk", filter=Q(pk__in=completed.values("application_id"))),
         )
         .order_by("-enrolled", "-applied", "key")
     )
@@ -291,14 +299,14 @@ def manager_pool(programme: Programme) -> dict[str, int]:
 def median_days(programme: Programme) -> dict[str, float | None]:
     """Median days from enrolment to the first match and from acceptance to completion,
     computed by PostgreSQL. Two queries."""
-    first_match = (
-        Assessment.objects.filter(application=OuterRef("pk"))
-        .order_by("assigned_at", "pk")
-        .values("assigned_at")[:1]
+    # Each enrolled application's first match, grouped once over the programme's
+    # assessments rather than looked up application by application.
+    to_match = (
+        Assessment.objects.filter(programme=programme, application__enrolled_at__isnull=False)
+        .values("application")
+        .annotate(days=DaysBetween(Min("assigned_at"), F("application__enrolled_at")))
+        .aggregate(median=Median("days"))["median"]
     )
-    to_match = Application.objects.filter(programme=programme, enrolled_at__isnull=False).aggregate(
-        median=Median(DaysBetween(Subquery(first_match), F("enrolled_at")))
-    )["median"]
     to_completion = Assessment.objects.filter(
         programme=programme, status=AssessmentStatus.COMPLETED, accepted_at__isnull=False
     ).aggregate(median=Median(DaysBetween(F("completed_at"), F("accepted_at"))))["median"]
@@ -371,6 +379,29 @@ def dashboard(programme: Programme, today: datetime.date | None = None) -> dict:
         "envelope": envelope(programme),
         "recent": recent_changes(programme),
     }
+
+
+# Figures changed outside the services (the Django admin, a profile's capacity) show
+# after at most this long; every change a service makes shows at once.
+DASHBOARD_CACHE_SECONDS = 300
+
+
+def dashboard_as_of_last_change(programme: Programme, today: datetime.date) -> dict:
+    """dashboard(), computed once per change of the programme and then read from the cache.
+
+    Every status change and decision of the programme writes an audit entry in the same
+    transaction (services.py), so the number of entries marks the figures: a request
+    after a change computes them again, the others read them (two queries instead of
+    thirteen aggregates over the whole programme). The key holds the day (what is
+    overdue) and the language (the labels)."""
+    changes = programme_queries.audit_entry_count(programme)
+    key = f"dashboard:{programme.pk}:{changes}:{today.isoformat()}:{translation.get_language()}"
+    board = cache.get(key)
+    if board is None:
+        board = dashboard(programme, today)
+        board["computed_at"] = timezone.now()
+        cache.set(key, board, DASHBOARD_CACHE_SECONDS)
+    return board
 
 
 def _labels() -> tuple[dict, dict]:

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from assessments.models import Recommendation
 from managers.models import Manager
-from programme.forms import PlainSelect
+from programme.forms import PersonChoiceField, PlainSelect
 from programme.models import Programme
 from programme.reference import Province
 from projects import checklist
@@ -31,7 +31,7 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-class ManagerChoiceField(forms.ModelChoiceField):
+class ManagerChoiceField(PersonChoiceField):
     def label_from_instance(self, manager: Manager) -> str:
         return str(manager)
 

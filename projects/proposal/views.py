@@ -7,7 +7,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,6 +19,7 @@ from programme import exports
 from programme import queries as programme_queries
 from programme.access import check, role_required
 from programme.models import Programme
+from programme.pagination import KeysFirstPaginator
 from programme.rules import is_manager, is_programme_staff, is_sme_member
 from programme.views import attach_errors, report_errors
 from projects import checklist
@@ -266,7 +266,7 @@ def staff_list(request: HttpRequest) -> HttpResponse:
     """Every project of the programme, those waiting for staff first."""
     programme = _programme()
     form, projects = _filtered(request, programme)
-    page = Paginator(projects, PROJECTS_PER_PAGE).get_page(request.GET.get("page"))
+    page = KeysFirstPaginator(projects, PROJECTS_PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.db.models import F
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -21,6 +22,7 @@ from programme.home import queries
 from programme.models import Programme
 from programme.reference import AssessmentArea
 from projects.models import Project, ProjectStatus
+from smes import services as sme_services
 from smes.models import Application, ApplicationStatus
 from tests.conftest import sign_in
 from tests.factories import ApplicationFactory, CompanyFactory, ManagerFactory, ProgrammeFactory, StaffFactory
@@ -457,14 +459,51 @@ def test_dashboard_makes_the_same_number_of_queries_whatever_the_size(
     assert board["figures"]["smes_enrolled"] == size
 
 
+# The audit trail's count (the figures' mark) and the cache read; after a change, the
+# figures computed and the cache written (its size checked, the key looked up, the row
+# written, inside a savepoint).
+CACHE_READ = 2
+CACHE_WRITE = 5
+
+
 @pytest.mark.parametrize("size", [2, 24])
 def test_dashboard_page_makes_the_same_number_of_queries_whatever_the_size(
     staff_client, programme, size, django_assert_num_queries
 ):
     grow(programme, size)
-    with django_assert_num_queries(PAGE_QUERIES):
+    with django_assert_num_queries(PAGE_QUERIES + CACHE_READ + CACHE_WRITE):
         response = staff_client.get(reverse("home:staff"))
     assert response.status_code == 200
+    # Nothing changed since: the figures are read back, not computed again (session, user,
+    # roles, programme, the unread notifications, then the mark and the cache).
+    with django_assert_num_queries(5 + CACHE_READ):
+        again = staff_client.get(reverse("home:staff"))
+    assert again.context["board"]["figures"] == response.context["board"]["figures"]
+
+
+def test_the_dashboard_shows_a_change_made_by_a_service_at_once(staff_client, staff_user, programme):
+    grow(programme, 2)
+    before = staff_client.get(reverse("home:staff")).context["board"]
+    waiting = Application.objects.filter(programme=programme, status=ApplicationStatus.WAITLISTED).first()
+    Programme.objects.filter(pk=programme.pk).update(assessment_quota=F("enrolled_count") + 1)
+    sme_services.application_enrol(application=waiting, by=staff_user)
+
+    after = staff_client.get(reverse("home:staff")).context["board"]
+    assert after["figures"]["smes_enrolled"] == before["figures"]["smes_enrolled"] + 1
+    assert after["applications"]["waitlisted"] == before["applications"]["waitlisted"] - 1
+    assert after["computed_at"] > before["computed_at"]
+
+
+def test_the_dashboard_figures_are_kept_apart_by_language_and_day(staff_client, programme):
+    grow(programme, 2)
+    today = timezone.localdate()
+    with translation.override("it"):
+        italian = queries.dashboard_as_of_last_change(programme, today)
+    with translation.override("en"):
+        english = queries.dashboard_as_of_last_change(programme, today)
+        tomorrow = queries.dashboard_as_of_last_change(programme, today + datetime.timedelta(days=1))
+    assert italian["funnel"][0].label != english["funnel"][0].label
+    assert tomorrow["computed_at"] > english["computed_at"]
 
 
 @pytest.mark.parametrize("size", [2, 60])

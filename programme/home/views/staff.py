@@ -18,7 +18,7 @@ WORKLOAD_PAGE_SIZE = 25
 @role_required(is_programme_staff)
 def staff_home(request: HttpRequest) -> HttpResponse:
     programme = programme_queries.current_programme()
-    board = queries.dashboard(programme, timezone.localdate()) if programme else None
+    board = queries.dashboard_as_of_last_change(programme, timezone.localdate()) if programme else None
     return render(
         request,
         "home/staff_home.html",
