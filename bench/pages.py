@@ -127,6 +127,9 @@ class Page:
     url: str = ""
     admin: str = ""  # the admin changelist of the same model, for a list page
     is_list: bool = False
+    # Every timed request made as after a change of the programme: the figures kept in
+    # the cache are dropped first, so the page computes them (the dashboard's worst case).
+    after_change: bool = False
     queries: dict[str, int] = field(default_factory=dict)
     times: dict[str, list[float]] = field(default_factory=dict)
     admin_queries: dict[str, int] = field(default_factory=dict)
@@ -137,6 +140,7 @@ def page_plan() -> list[Page]:
     """Every page of the four roles, named; URLs are filled per database (objects differ)."""
     return [
         Page("staff dashboard", "staff"),
+        Page("staff dashboard, after a change", "staff", after_change=True),
         Page("staff applications (SMEs)", "staff", admin="/gestione/smes/application/", is_list=True),
         Page("staff application", "staff"),
         Page("staff managers pool", "staff", admin="/gestione/managers/manager/", is_list=True),
@@ -190,6 +194,7 @@ def fill_urls(pages: list[Page]) -> None:
     project = Project.objects.order_by("pk").first()
     urls = {
         "staff dashboard": reverse("home:staff"),
+        "staff dashboard, after a change": reverse("home:staff"),
         "staff applications (SMEs)": reverse("smes:staff_list"),
         "staff application": reverse("smes:staff_detail", args=[sme_application.pk]),
         "staff managers pool": reverse("managers:pool"),
@@ -295,14 +300,27 @@ def request_queries(client, url: str) -> int:
     return queries
 
 
-def timed_requests(client, url: str, repeat: int) -> tuple[int, list[float]]:
+def forget_dashboard_figures() -> None:
+    """Drop the dashboard's figures kept in the cache, as a change of the programme would
+    make them stale (only those keys: the cache also holds the sign-in's records)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM portal_cache WHERE cache_key LIKE %s", [":1:dashboard:%"])
+
+
+def timed_requests(client, url: str, repeat: int, after_change: bool = False) -> tuple[int, list[float]]:
     """The queries of one request, then the server time of `repeat` more (after a warm-up:
     the first request writes the session's last-seen time)."""
     response = client.get(url)
     assert response.status_code == 200, (url, response.status_code)
+    if after_change:
+        forget_dashboard_figures()
     queries = request_queries(client, url)
     times = []
     for _ in range(repeat):
+        if after_change:
+            forget_dashboard_figures()
         started = time.perf_counter()
         response = client.get(url)
         times.append((time.perf_counter() - started) * 1000)
@@ -317,7 +335,9 @@ def measure_pages(pages: list[Page], databases: dict[str, str], repeat: int, log
         fill_urls(pages)
         clients = signed_in_clients()
         for page in pages:
-            page.queries[size], page.times[size] = timed_requests(clients[page.role], page.url, repeat)
+            page.queries[size], page.times[size] = timed_requests(
+                clients[page.role], page.url, repeat, page.after_change
+            )
             log(
                 f"{size:>5} {page.name:<42} {page.queries[size]:>3} queries, "
                 f"median {statistics.median(page.times[size]):7.1f} ms"
@@ -354,7 +374,7 @@ def page_rows(pages: list[Page]) -> list[dict]:
             "p95_ms_large": round(percentile(large, 0.95), 1),
         }
         row["ratio"] = round(row["median_ms_large"] / row["median_ms_small"], 2)
-        limit = DASHBOARD_QUERY_LIMIT if page.name == "staff dashboard" else QUERY_LIMIT
+        limit = DASHBOARD_QUERY_LIMIT if page.name.startswith("staff dashboard") else QUERY_LIMIT
         row["meets_query_target"] = row["queries_small"] == row["queries_large"] <= limit
         row["meets_time_target"] = row["ratio"] <= RATIO_TARGET
         if page.is_list:

@@ -7,7 +7,6 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,6 +17,7 @@ from rules.predicates import Predicate
 from programme import queries as programme_queries
 from programme.access import check, role_required
 from programme.models import Programme
+from programme.pagination import KeysFirstPaginator
 from programme.rules import is_administrator, is_manager, is_programme_staff, is_sme_member
 from programme.views import attach_errors
 from projects.financing import queries, rules, services
@@ -67,9 +67,9 @@ def portfolio(request: HttpRequest) -> HttpResponse:
     """The financed projects, those with milestones to check first."""
     programme = _programme()
     form = PortfolioFilterForm(request.GET or None)
-    page = Paginator(queries.portfolio(programme, form.selected_status()), PROJECTS_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    page = KeysFirstPaginator(
+        queries.portfolio(programme, form.selected_status()), PROJECTS_PER_PAGE
+    ).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(

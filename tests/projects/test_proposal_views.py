@@ -344,8 +344,9 @@ def many_projects(programme, count: int) -> None:
 
 
 # The session and user, the roles, the programme (read once for view, context and navigation), the count and the
-# page of the list, the status counts, the facilitator filter, the unread notifications, the session saved.
-QUERIES_OF_THE_LIST = 12
+# page of the list (its keys, then its rows), the status counts, the facilitator filter, the unread
+# notifications, the session saved.
+QUERIES_OF_THE_LIST = 13
 
 
 @pytest.mark.parametrize("size", [2, 6])
