@@ -9,7 +9,6 @@ import json
 
 import pytest
 from allauth.mfa.models import Authenticator
-from django.contrib.sessions.models import Session
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.core.serializers.json import DjangoJSONEncoder
@@ -20,7 +19,7 @@ from assessments.models import AssessmentStatus
 from managers.models import Manager, ManagerStatus, protected_storage
 from programme.home import privacy
 from programme.home.queries import headline_figures
-from programme.models import AuditEntry, EmailStatus, Notification, Programme, User
+from programme.models import AuditEntry, EmailStatus, Notification, Programme, Session, User
 from programme.privacy import ERASED_TEXT, is_erased
 from tests.assessments.review_fixtures import make_assessment
 from tests.factories import PASSWORD
