@@ -122,6 +122,27 @@ def test_export_of_staff_and_administrators_holds_what_they_wrote_and_decided(wo
     ]
 
 
+def items_in(value: object) -> int:
+    """How many items a section of the export holds: a list its length, the account one."""
+    if isinstance(value, list):
+        return len(value)
+    if isinstance(value, dict):
+        return 1 if value else 0
+    return int(value)
+
+
+@pytest.mark.parametrize("person", ["member", "manager_person", "staff_person", "administrator_person"])
+def test_the_summary_counts_what_the_export_holds_section_by_section(world, person):
+    user = getattr(world, person)
+    document = privacy.person_data(user=user)["data"]
+    expected = [
+        (app, name, items_in(value)) for app, sections in document.items() for name, value in sections.items()
+    ]
+    counted = [(row["app"], row["section"], row["count"]) for row in privacy.overview(user=user)]
+    assert counted == expected
+    assert sum(count for _app, _name, count in counted) > 5
+
+
 def test_export_holds_no_secret(world):
     for person in (world.member, world.manager_person, world.staff_person, world.administrator_person):
         text = exported(person)
