@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.utils.translation import ngettext
 
 from assessments.models import (
@@ -74,9 +74,20 @@ def _as_manager(user: User):
     return Assessment.objects.filter(manager__user=user)
 
 
+def person_sections(*, user: User) -> dict[str, QuerySet]:
+    """The rows behind each section of `person_data`, for counting them without reading them."""
+    return {
+        "proposals": Proposal.objects.filter(manager__user=user),
+        "assessments_as_manager": _as_manager(user),
+        "visits_answered": Visit.objects.filter(answered_by=user),
+        "feedback_given": Feedback.objects.filter(given_by=user),
+    }
+
+
 def person_data(*, user: User) -> dict[str, Any]:
+    sections = person_sections(user=user)
     assessments = (
-        _as_manager(user)
+        sections["assessments_as_manager"]
         .select_related("programme", "application__company", "project_outline", "feedback")
         .prefetch_related(
             Prefetch("visits", queryset=Visit.objects.order_by("held_on", "pk")),
@@ -151,12 +162,12 @@ def person_data(*, user: User) -> dict[str, Any]:
                 "fit": proposal.fit,
                 "dropped": proposal.dropped,
             }
-            for proposal in Proposal.objects.filter(manager__user=user).order_by("run_id", "pk")
+            for proposal in sections["proposals"].order_by("run_id", "pk")
         ],
         "assessments_as_manager": rows,
         "visits_answered": [
             {**_visit_row(visit), "assessment": visit.assessment_id}
-            for visit in Visit.objects.filter(answered_by=user).order_by("held_on", "pk")
+            for visit in sections["visits_answered"].order_by("held_on", "pk")
         ],
         "feedback_given": [
             {
@@ -165,7 +176,7 @@ def person_data(*, user: User) -> dict[str, Any]:
                 "comment": feedback.comment,
                 "created_at": feedback.created_at,
             }
-            for feedback in Feedback.objects.filter(given_by=user).order_by("created_at", "pk")
+            for feedback in sections["feedback_given"].order_by("created_at", "pk")
         ],
     }
 

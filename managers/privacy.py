@@ -15,7 +15,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from managers.models import (
@@ -64,9 +64,19 @@ def _review_row(review: MeritReview) -> dict[str, Any]:
     }
 
 
+def person_sections(*, user: User) -> dict[str, QuerySet]:
+    """The rows behind each section of `person_data`, for counting them without reading them."""
+    return {
+        "profiles": Manager.objects.filter(user=user),
+        "reviews_written": MeritReview.objects.filter(reviewer=user),
+        "conflicts_declared": ReviewConflict.objects.filter(reviewer=user),
+    }
+
+
 def person_data(*, user: User) -> dict[str, Any]:
+    sections = person_sections(user=user)
     managers = (
-        Manager.objects.filter(user=user)
+        sections["profiles"]
         .select_related("programme")
         .prefetch_related(
             "sector_experiences",
@@ -126,12 +136,11 @@ def person_data(*, user: User) -> dict[str, Any]:
             for manager in managers
         ],
         "reviews_written": [
-            _review_row(review)
-            for review in MeritReview.objects.filter(reviewer=user).order_by("created_at", "pk")
+            _review_row(review) for review in sections["reviews_written"].order_by("created_at", "pk")
         ],
         "conflicts_declared": [
             {"manager": conflict.manager_id, "note": conflict.note, "created_at": conflict.created_at}
-            for conflict in ReviewConflict.objects.filter(reviewer=user).order_by("created_at", "pk")
+            for conflict in sections["conflicts_declared"].order_by("created_at", "pk")
         ],
     }
 

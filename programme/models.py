@@ -9,6 +9,7 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -420,3 +421,24 @@ class Heartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.beat_at:%Y-%m-%d %H:%M:%S}"
+
+
+class Session(AbstractBaseSession):
+    """A browser's session (the sessions' store, `programme.sessions`), with the id of the
+    person signed in on it beside the signed data, so that a person's sessions are found
+    through an index rather than by decoding every session (erasure ends them all).
+
+    A plain number, not a foreign key: the row is written from the session's data at the
+    end of a request, which must not fail if the account went in the meantime."""
+
+    user_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+
+    class Meta(AbstractBaseSession.Meta):
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+
+    @classmethod
+    def get_session_store_class(cls) -> type:
+        from programme.sessions import SessionStore
+
+        return SessionStore

@@ -17,12 +17,11 @@ from typing import Any
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.contrib.admin.models import LogEntry
-from django.contrib.sessions.models import Session
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.html import escape
 
-from programme.models import AuditEntry, EmailStatus, Language, Notification, User
+from programme.models import AuditEntry, EmailStatus, Language, Notification, Session, User
 
 # Stored text, not interface text: it stays as written whatever the reader's language,
 # and Italian is the portal's language.
@@ -135,15 +134,9 @@ def erase_audit_reasons(*, user: User, texts: Iterable[str]) -> int:
     return changed
 
 
-def _sessions_of(user: User) -> list[Session]:
-    # Sessions live in the database, signed and encoded: the user's id is inside the data.
+def _sessions_of(user: User) -> QuerySet[Session]:
     # Only unexpired ones can be used; expired ones are removed by `clearsessions`.
-    user_id = str(user.pk)
-    return [
-        session
-        for session in Session.objects.filter(expire_date__gt=timezone.now())
-        if session.get_decoded().get("_auth_user_id") == user_id
-    ]
+    return Session.objects.filter(user_id=user.pk, expire_date__gt=timezone.now())
 
 
 def _audit_rows(entries) -> list[dict[str, Any]]:
@@ -162,18 +155,33 @@ def _audit_rows(entries) -> list[dict[str, Any]]:
     ]
 
 
+def _audit_entries(user: User) -> QuerySet[AuditEntry]:
+    # Through the content type's natural key, so that counting needs no lookup of its id.
+    return AuditEntry.objects.filter(
+        Q(actor=user)
+        | Q(content_type__app_label="programme", content_type__model="user", object_id=str(user.pk))
+    )
+
+
+def person_sections(*, user: User) -> dict[str, QuerySet]:
+    """The rows behind each section of `person_data`, one section one row for the account,
+    so that the summary page counts them all at once without reading them."""
+    return {
+        "account": User.objects.filter(pk=user.pk),
+        "email_addresses": EmailAddress.objects.filter(user=user),
+        "second_factor": Authenticator.objects.filter(user=user),
+        "open_sessions": _sessions_of(user),
+        "notifications": Notification.objects.filter(recipient=user),
+        "audit_trail": _audit_entries(user),
+    }
+
+
 def person_data(*, user: User) -> dict[str, Any]:
     """The account, its addresses, whether a second factor is set up (never its secret),
     how many sessions are open (never their keys), the notifications sent to the person,
     and the audit entries of what they did or what was done to their account."""
-    from django.contrib.contenttypes.models import ContentType
-
-    user_type = ContentType.objects.get_for_model(User)
-    entries = list(
-        AuditEntry.objects.filter(Q(actor=user) | Q(content_type=user_type, object_id=str(user.pk)))
-        .select_related("content_type")
-        .order_by("created_at", "id")
-    )
+    sections = person_sections(user=user)
+    entries = list(sections["audit_trail"].select_related("content_type").order_by("created_at", "id"))
     for entry in entries:
         entry._person_id = user.pk
     return {
@@ -191,7 +199,7 @@ def person_data(*, user: User) -> dict[str, Any]:
         },
         "email_addresses": [
             {"email": address.email, "verified": address.verified, "primary": address.primary}
-            for address in EmailAddress.objects.filter(user=user).order_by("pk")
+            for address in sections["email_addresses"].order_by("pk")
         ],
         "second_factor": [
             {
@@ -199,9 +207,9 @@ def person_data(*, user: User) -> dict[str, Any]:
                 "created_at": authenticator.created_at,
                 "last_used_at": authenticator.last_used_at,
             }
-            for authenticator in Authenticator.objects.filter(user=user).order_by("pk")
+            for authenticator in sections["second_factor"].order_by("pk")
         ],
-        "open_sessions": len(_sessions_of(user)),
+        "open_sessions": sections["open_sessions"].count(),
         "notifications": [
             {
                 "when": notification.created_at,
@@ -213,7 +221,7 @@ def person_data(*, user: User) -> dict[str, Any]:
                 "email_status": notification.email_status,
                 "emailed_at": notification.emailed_at,
             }
-            for notification in Notification.objects.filter(recipient=user).order_by("created_at", "id")
+            for notification in sections["notifications"].order_by("created_at", "id")
         ],
         "audit_trail": _audit_rows(entries),
     }
@@ -285,9 +293,8 @@ def person_erase(*, user: User, by: User | None) -> dict[str, int]:
     # open sessions. None of it is kept, so none of it can be used again.
     summary["email_addresses_deleted"] = EmailAddress.objects.filter(user=user).delete()[0]
     summary["authenticators_deleted"] = Authenticator.objects.filter(user=user).delete()[0]
-    sessions = _sessions_of(user)
-    Session.objects.filter(session_key__in=[session.session_key for session in sessions]).delete()
-    summary["sessions_ended"] = len(sessions)
+    # Expired ones too: until `clearsessions` runs they still hold what the person did.
+    summary["sessions_ended"] = Session.objects.filter(user_id=user.pk).delete()[0]
 
     # Their inbox: the rows stay (how many messages went out is part of the programme's
     # record) but say nothing, and nothing still pending goes to the erased address.

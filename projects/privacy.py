@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from programme import privacy
 from programme.models import User
@@ -39,9 +39,19 @@ def _projects(user: User):
     )
 
 
+def person_sections(*, user: User) -> dict[str, QuerySet]:
+    """The rows behind each section of `person_data`, for counting them without reading them."""
+    return {
+        "projects": _projects(user),
+        "decisions": Approval.objects.filter(administrator=user),
+        "conflicts_declared": Recusal.objects.filter(administrator=user),
+    }
+
+
 def person_data(*, user: User) -> dict[str, Any]:
+    sections = person_sections(user=user)
     projects = (
-        _projects(user)
+        sections["projects"]
         .select_related("programme", "assessment__application__company")
         .prefetch_related("milestones")
     )
@@ -85,11 +95,11 @@ def person_data(*, user: User) -> dict[str, Any]:
                 "reason": approval.reason,
                 "created_at": approval.created_at,
             }
-            for approval in Approval.objects.filter(administrator=user).order_by("created_at", "pk")
+            for approval in sections["decisions"].order_by("created_at", "pk")
         ],
         "conflicts_declared": [
             {"project": recusal.project_id, "reason": recusal.reason, "created_at": recusal.created_at}
-            for recusal in Recusal.objects.filter(administrator=user).order_by("created_at", "pk")
+            for recusal in sections["conflicts_declared"].order_by("created_at", "pk")
         ],
     }
 

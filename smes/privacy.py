@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from programme import privacy
 from programme.models import User
@@ -40,11 +40,19 @@ def _is_contact(application: Application, user: User) -> bool:
     )
 
 
+def person_sections(*, user: User) -> dict[str, QuerySet]:
+    """The rows behind each section of `person_data`, for counting them without reading them."""
+    return {"memberships": CompanyMembership.objects.filter(user=user), "applications": _applications(user)}
+
+
 def person_data(*, user: User) -> dict[str, Any]:
     """The company they act for, and every application they can see, wrote or signed,
     with its answers and where it stands."""
-    memberships = CompanyMembership.objects.filter(user=user).select_related("company")
-    applications = _applications(user).select_related("company", "programme").order_by("created_at", "pk")
+    sections = person_sections(user=user)
+    memberships = sections["memberships"].select_related("company")
+    applications = (
+        sections["applications"].select_related("company", "programme").order_by("created_at", "pk")
+    )
     return {
         "memberships": [
             {

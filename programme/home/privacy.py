@@ -26,6 +26,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import IntegerField, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -122,23 +123,30 @@ def person_erase(*, user: User, by: User | None, reason: str = "") -> dict[str, 
     return {"already_erased": already_erased, "counts": counts}
 
 
-def overview(document: dict[str, Any]) -> list[dict[str, Any]]:
-    """The export's sections with how many items each holds, for the summary page."""
-    rows = []
-    for app, sections in document["data"].items():
-        for name, value in sections.items():
-            if isinstance(value, list):
-                count = len(value)
-            elif isinstance(value, dict):
-                count = 1 if value else 0
-            elif isinstance(value, bool) or value is None:
-                count = int(bool(value))
-            else:
-                count = value
-            rows.append(
-                {"app": app, "section": name, "label": SECTION_LABELS.get(name, name), "count": count}
-            )
-    return rows
+class _RowCount(Subquery):
+    """How many rows a queryset has, as a value inside another query."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) AS counted)"
+    output_field = IntegerField()
+
+
+def overview(*, user: User) -> list[dict[str, Any]]:
+    """How many items each section of the person's export holds, for the summary page:
+    every app's sections counted in one query, however much the person left behind."""
+    sections = [
+        (app, name, rows)
+        for app, module in EXPORT_ORDER
+        for name, rows in module.person_sections(user=user).items()
+    ]
+    columns = {
+        f"count_{number}": _RowCount(rows.order_by().values("pk"))
+        for number, (_app, _name, rows) in enumerate(sections)
+    }
+    counts = User.objects.filter(pk=user.pk).annotate(**columns).values_list(*columns).get()
+    return [
+        {"app": app, "section": name, "label": SECTION_LABELS.get(name, name), "count": count}
+        for (app, name, _rows), count in zip(sections, counts, strict=True)
+    ]
 
 
 SECTION_LABELS: dict[str, Any] = {

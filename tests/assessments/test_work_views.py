@@ -9,7 +9,6 @@ import time
 from decimal import Decimal
 
 import pytest
-from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -17,7 +16,7 @@ from django.utils import timezone
 from assessments.models import AssessmentStatus, Finding, Recommendation, Visit, VisitConfirmation
 from assessments.work import services
 from programme.middleware import LAST_SEEN_KEY
-from programme.models import User
+from programme.models import Session, User
 from programme.reference import AssessmentArea
 from tests.assessments.work_fixtures import *  # noqa: F403
 from tests.assessments.work_fixtures import (

@@ -10,7 +10,6 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
-from django.contrib.sessions.backends.db import SessionStore
 from django.utils import timezone, translation
 
 from assessments.models import Assessment, AssessmentStatus, Feedback, ProjectOutline
@@ -18,6 +17,7 @@ from managers.models import Manager, ManagerStatus, ReviewConflict, Unavailabili
 from programme import audit
 from programme.models import EmailStatus, Notification, Programme, User
 from programme.notifications import store_and_schedule
+from programme.sessions import SessionStore
 from projects.models import Approval, ApprovalDecision, Milestone, Project, ProjectStatus, Recusal
 from smes.models import Application, ApplicationStatus
 from tests.assessments.review_fixtures import add_findings, add_recommendations, add_visits, make_assessment

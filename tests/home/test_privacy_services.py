@@ -9,7 +9,6 @@ import json
 
 import pytest
 from allauth.mfa.models import Authenticator
-from django.contrib.sessions.models import Session
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.core.serializers.json import DjangoJSONEncoder
@@ -20,7 +19,7 @@ from assessments.models import AssessmentStatus
 from managers.models import Manager, ManagerStatus, protected_storage
 from programme.home import privacy
 from programme.home.queries import headline_figures
-from programme.models import AuditEntry, EmailStatus, Notification, Programme, User
+from programme.models import AuditEntry, EmailStatus, Notification, Programme, Session, User
 from programme.privacy import ERASED_TEXT, is_erased
 from tests.assessments.review_fixtures import make_assessment
 from tests.factories import PASSWORD
@@ -121,6 +120,27 @@ def test_export_of_staff_and_administrators_holds_what_they_wrote_and_decided(wo
     assert [row["reason"] for row in administrator["projects"]["conflicts_declared"]] == [
         "Socio in affari del titolare"
     ]
+
+
+def items_in(value: object) -> int:
+    """How many items a section of the export holds: a list its length, the account one."""
+    if isinstance(value, list):
+        return len(value)
+    if isinstance(value, dict):
+        return 1 if value else 0
+    return int(value)
+
+
+@pytest.mark.parametrize("person", ["member", "manager_person", "staff_person", "administrator_person"])
+def test_the_summary_counts_what_the_export_holds_section_by_section(world, person):
+    user = getattr(world, person)
+    document = privacy.person_data(user=user)["data"]
+    expected = [
+        (app, name, items_in(value)) for app, sections in document.items() for name, value in sections.items()
+    ]
+    counted = [(row["app"], row["section"], row["count"]) for row in privacy.overview(user=user)]
+    assert counted == expected
+    assert sum(count for _app, _name, count in counted) > 5
 
 
 def test_export_holds_no_secret(world):

@@ -19,7 +19,10 @@ from tests.home.privacy_fixtures import *  # noqa: F403
 
 pytestmark = pytest.mark.django_db
 
-QUERIES_PERSON_PAGE = 38
+# Session, user, roles, the person, every section's count in one query, the two refusals
+# (a manager still in a pool, open assessments), the companies left without members, the
+# programme, unread notifications, and the session's save (begin, update, commit).
+QUERIES_PERSON_PAGE = 13
 QUERIES_DOWNLOAD = 37
 QUERIES_SEARCH = 11
 PAGES = ("home:people", "home:person", "home:person_download", "home:person_erase")

@@ -3,15 +3,18 @@ notifications and audit entries; and the helpers every app's privacy.py shares."
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.contrib.admin.models import ADDITION, LogEntry
 from django.contrib.contenttypes.models import ContentType
-from django.contrib.sessions.models import Session
+from django.utils import timezone
 
 from programme import audit, privacy
-from programme.models import AuditEntry, EmailStatus, Notification, User
+from programme.models import AuditEntry, EmailStatus, Notification, Session, User
+from programme.sessions import SessionStore
 from tests.factories import SmeMemberFactory, StaffFactory
 from tests.home.privacy_fixtures import open_session, tell
 
@@ -73,6 +76,26 @@ def test_person_erase_closes_the_account_and_keeps_its_row_and_role(programme):
     assert list(Session.objects.values_list("session_key", flat=True)) == [kept_session]
     assert summary["sessions_ended"] == 1 and summary["authenticators_deleted"] == 1
     assert privacy.is_erased(person)
+
+
+def test_erasure_ends_exactly_the_persons_sessions_among_many_others(programme):
+    person = SmeMemberFactory()
+    theirs = {open_session(person) for _number in range(3)}
+    expired = open_session(person)
+    Session.objects.filter(pk=expired).update(expire_date=timezone.now() - datetime.timedelta(hours=1))
+    others = [SmeMemberFactory() for _number in range(20)]
+    kept = {open_session(other) for other in others for _number in range(10)}
+    anonymous = SessionStore()
+    anonymous["language"] = "en"
+    anonymous.create()
+    kept.add(anonymous.session_key)
+    assert privacy.person_data(user=person)["open_sessions"] == 3
+
+    summary = privacy.person_erase(user=person, by=None)
+
+    assert set(Session.objects.values_list("session_key", flat=True)) == kept
+    assert summary["sessions_ended"] == len(theirs) + 1
+    assert privacy.person_data(user=others[0])["open_sessions"] == 10
 
 
 def test_person_erase_blanks_their_inbox_and_takes_their_name_out_of_others_and_of_the_logs(programme):

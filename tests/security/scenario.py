@@ -160,7 +160,7 @@ def build_world() -> World:
 
 
 # Tables a refused request may legitimately write: sessions (last seen) and the rate-limit cache.
-VOLATILE_TABLES = {"django_session", "portal_cache"}
+VOLATILE_TABLES = {"programme_session", "portal_cache"}
 FINGERPRINTED_APPS = ("programme", "smes", "managers", "assessments", "projects", "auth", "account", "mfa")
 
 

@@ -11,7 +11,6 @@ import time
 import pytest
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
-from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import Client
@@ -19,6 +18,7 @@ from django.urls import reverse
 
 from assessments.models import Finding
 from programme.middleware import LAST_SEEN_KEY
+from programme.models import Session
 from tests.assessments.conftest import enrolled, selected
 from tests.assessments.review_fixtures import make_assessment
 from tests.conftest import sign_in

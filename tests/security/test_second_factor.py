@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth import SESSION_KEY
-from django.contrib.sessions.models import Session
 
+from programme.models import Session
 from tests.security.matrix import MATRIX
 from tests.security.scenario import PERSONAS, changed_tables, fingerprint
 from tests.security.test_access_matrix import assert_answer, url_of

@@ -41,7 +41,7 @@ def _person_context(request: HttpRequest, person: User) -> dict:
     return {
         "person": person,
         "erased": is_erased(person),
-        "sections": privacy.overview(privacy.person_data(user=person)),
+        "sections": privacy.overview(user=person),
         "refusals": privacy.erase_refusals(user=person, by=request.user),
         "last_member_of": queries.company_left_without_members(person),
     }
