@@ -11,18 +11,21 @@ What stays on the primary, whatever the flag says:
 - sessions, accounts, groups, authenticators and the cache (rate limits): a person who has
   just signed in, changed role or been locked out must be seen as such at once, and a
   replica a moment behind would not;
-- everything when no replica is configured: the router is not installed then.
+- everything when no replica is configured: the router is not installed then;
+- a marked page's reads too when the replica cannot be reached: the page comes from the
+  primary, a warning is logged, and the next request tries the replica again.
 """
 
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, router
 from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
 
@@ -32,6 +35,8 @@ REPLICA_DB_ALIAS = "replica"
 PRIMARY_ONLY_APPS = frozenset({"sessions", "auth", "account", "mfa", "django_cache"})
 
 _reads_from_replica: ContextVar[bool] = ContextVar("reads_from_replica", default=False)
+
+logger = logging.getLogger(__name__)
 
 
 def reading_from_replica() -> bool:
@@ -55,12 +60,29 @@ def reads_from_replica(view: Callable[..., HttpResponse]) -> Callable[..., HttpR
 
     @functools.wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if request.method not in ("GET", "HEAD"):
+        if request.method not in ("GET", "HEAD") or not _replica_reachable(request):
             return view(request, *args, **kwargs)
         with replica_reads():
             return view(request, *args, **kwargs)
 
     return wrapped
+
+
+def _replica_reachable(request: HttpRequest) -> bool:
+    """Whether the router is installed and the replica answers. Connecting first (the page
+    would connect anyway) lets a replica that is down cost its two pages their offload, not
+    their answer."""
+    if not any(isinstance(installed, ReplicaRouter) for installed in router.routers):
+        return False
+    try:
+        connections[REPLICA_DB_ALIAS].ensure_connection()
+    except DatabaseError as error:
+        # The error's type only: its message names the server's address.
+        logger.warning(
+            "read replica unreachable (%s): %s read from the primary", type(error).__name__, request.path
+        )
+        return False
+    return True
 
 
 def _primary_only(model: type[Model]) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import runpy
+import socket
 
 import pytest
 from django.conf import settings
@@ -135,6 +136,36 @@ def test_writes_and_locking_reads_go_to_the_primary_inside_a_marked_page(enrolle
     assert "programme_user" in tables(primary.captured_queries)
 
 
+@pytest.fixture
+def replica_down():
+    """The replica's connection at a closed port of this machine, as when the replica is down:
+    a fresh connection object, since the test's own is held in the test's transaction."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    held = connections["replica"]
+    down = type(held)({**held.settings_dict, "HOST": "127.0.0.1", "PORT": closed_port}, alias="replica")
+    connections["replica"] = down
+    yield
+    down.close()
+    connections["replica"] = held
+
+
+@BOTH
+@ROUTED
+def test_a_replica_that_is_down_leaves_its_pages_to_the_primary(enrolled, replica_down, caplog):
+    with CaptureQueriesContext(connections["default"]) as primary:
+        response = Client().get(reverse("home:statistics"))
+    assert response.status_code == 200
+    assert next(figure.value for figure in response.context["figures"] if figure.key == "smes_enrolled") == 2
+    assert len(primary.captured_queries) == STATISTICS_ON_REPLICA
+    [warning] = [record for record in caplog.records if record.name == "programme.replicas"]
+    assert (
+        warning.getMessage()
+        == "read replica unreachable (OperationalError): /statistiche/ read from the primary"
+    )
+
+
 def test_the_router_sends_reads_to_the_replica_only_when_asked():
     routing = ReplicaRouter()
     assert routing.db_for_read(Application) is None
@@ -149,6 +180,8 @@ def test_the_router_sends_reads_to_the_replica_only_when_asked():
     assert routing.allow_migrate("default", "smes") is True
 
 
+@BOTH
+@ROUTED
 def test_the_flag_is_lowered_when_the_page_fails():
     @reads_from_replica
     def failing(request):
@@ -190,3 +223,4 @@ def test_the_replica_comes_from_database_replica_url(monkeypatch, replica_url, d
         replica = production["DATABASES"]["replica"]
         assert (replica["HOST"], replica["PORT"], replica["NAME"]) == ("replica-host", 5433, "portal")
         assert replica["TEST"] == {"MIRROR": "default"}
+        assert replica["OPTIONS"]["connect_timeout"] == 3
