@@ -3,8 +3,8 @@
 The test settings give the "replica" alias as a mirror of the test database, a second
 connection to it, with the router off as when DATABASE_REPLICA_URL is unset; these tests turn
 the router on. Where a page must find its data through the replica's connection, the test is
-transactional: a second connection sees nothing of a transaction left open. tests/deploy/test_replica_streaming.py does the same
-against a real streaming replica."""
+transactional: a second connection sees nothing of a transaction left open.
+tests/deploy/test_replica_streaming.py does the same against a real streaming replica."""
 
 from __future__ import annotations
 
