@@ -61,8 +61,9 @@ test: setup deploy-packages
 	$(PY) deploy/prod_check.py
 
 # Debian packages the production stack needs beyond the portal's own: nginx in front of
-# gunicorn, openssl for prod-check's certificate, pg_dump/pg_restore for backups.
-DEPLOY_DEBIAN_PACKAGES := nginx openssl postgresql-client
+# gunicorn, openssl for prod-check's certificate, pg_dump/pg_restore for backups, and
+# systemd-analyze, which checks the units in deploy/systemd (already there on most Debian systems).
+DEPLOY_DEBIAN_PACKAGES := nginx openssl postgresql-client systemd
 deploy-packages:
 	@missing="$$(for package in $(DEPLOY_DEBIAN_PACKAGES); do dpkg -s $$package >/dev/null 2>&1 || echo $$package; done)"; \
 	if [ -n "$$missing" ]; then \
@@ -76,9 +77,10 @@ deploy-packages:
 prod-check: setup deploy-packages
 	$(PY) deploy/prod_check.py
 
-# A backup folder under var/backups (the database in pg_dump's format and the protected files).
+# A backup folder under var/backups (the database in pg_dump's format and the protected files);
+# make backup KEEP=14 keeps the newest 14 there and removes the older ones.
 backup: setup deploy-packages
-	$(MANAGE) backup
+	$(MANAGE) backup $(if $(KEEP),--keep $(KEEP),)
 
 # make restore BACKUP=var/backups/<folder> DATABASE=<name> [FORCE=1]
 restore: setup deploy-packages

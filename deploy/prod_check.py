@@ -5,7 +5,8 @@ workers on a unix socket, two Celery workers on separate queues (e-mail and matc
 beat, with DEBUG off, against a PostgreSQL database and Redis queues of its own. Then it checks the
 landing page, a sign-in, static files and their caching, the security headers, the health
 endpoint, a password-reset e-mail sent by the mail worker, a matching run done by the matching
-worker, the JSON logs, and that everything stops cleanly. Whatever happens, it stops what it
+worker, the ACME challenge over plain HTTP and a renewed certificate served after nginx's reload,
+the JSON logs, and that everything stops cleanly. Whatever happens, it stops what it
 started and empties its database; it exits 1 and says which check failed.
 
     .venv/bin/python deploy/prod_check.py [--keep]    # --keep: leave the folder and database to look at
@@ -412,7 +413,14 @@ def nginx_binary() -> str:
 
 
 def write_nginx_config(
-    folder: Path, *, https_port: int, http_port: int, socket_path: Path, certificate: Path, key: Path
+    folder: Path,
+    *,
+    https_port: int,
+    http_port: int,
+    socket_path: Path,
+    certificate: Path,
+    key: Path,
+    acme_root: Path,
 ) -> Path:
     """A main nginx.conf of the check's own (pid, temp folders, logs in its folder) around
     the production site file rendered from the template."""
@@ -429,6 +437,7 @@ def write_nginx_config(
         listen_https=f"{HOST}:{https_port}",
         https_port=https_port,
         access_log=str(folder / "nginx-access.log"),
+        acme_root=str(acme_root),
     )
     (prefix / "portal.conf").write_text(site)
     # nginx drops its workers to `user` only when started as root; they must read the
@@ -470,6 +479,7 @@ class ProdCheck:
         self.socket_path = folder / "gunicorn.sock"
         self.mail_folder = folder / "mail"
         self.protected = folder / "protected"
+        self.acme_root = folder / "acme"
         self.email = f"prodcheck-{secrets.token_hex(4)}@prodcheck.invalid"
         self.password = secrets.token_urlsafe(16)
         self.stack: Stack | None = None
@@ -530,7 +540,9 @@ class ProdCheck:
             socket_path=self.socket_path,
             certificate=certificate,
             key=key,
+            acme_root=self.acme_root,
         )
+        self.nginx_config = config
         tested = subprocess.run(
             [nginx, "-t", "-q", "-e", "stderr", "-p", str(config.parent), "-c", str(config)],
             capture_output=True,
@@ -745,6 +757,44 @@ class ProdCheck:
             "the matching worker sent an e-mail",
         )
 
+    def check_certificate_renewal(self) -> None:
+        """certbot's webroot challenge answers over plain HTTP, and a renewed certificate is
+        served after the deploy hook's `nginx -t` and reload, with no restart."""
+        token = secrets.token_urlsafe(32)
+        challenges = self.acme_root / ".well-known" / "acme-challenge"
+        challenges.mkdir(parents=True, exist_ok=True)
+        (challenges / token).write_text(f"{token}.prodcheck")
+        answer = Browser(self.certificate).request(
+            f"http://{HOST}:{self.http_port}/.well-known/acme-challenge/{token}"
+        )
+        expect(
+            answer.status == 200 and answer.body == f"{token}.prodcheck",
+            f"the ACME challenge answered {answer.status} over plain HTTP, expected 200 with its content",
+        )
+        served_before = ssl.get_server_certificate((HOST, self.https_port))
+        renewed = self.folder / "renewed"
+        renewed.mkdir()
+        new_certificate, new_key = make_certificate(renewed)
+        # As certbot does: the new files where the old ones were, then the deploy hook.
+        shutil.copyfile(new_key, self.certificate.with_name("portal.key"))
+        shutil.copyfile(new_certificate, self.certificate)
+        nginx = nginx_binary()
+        prefix = ["-p", str(self.nginx_config.parent), "-c", str(self.nginx_config)]
+        for arguments in (["-t", "-q"], ["-s", "reload"]):
+            hook = subprocess.run(
+                [nginx, *arguments, "-e", "stderr", *prefix], capture_output=True, text=True, check=False
+            )
+            expect(hook.returncode == 0, f"nginx {' '.join(arguments)} failed: {hook.stderr}")
+        expected = ssl.DER_cert_to_PEM_cert(ssl.PEM_cert_to_DER_cert(new_certificate.read_text()))
+        expect(served_before != expected, "the renewed certificate is the same as the first")
+        wait_for(
+            "nginx serving the renewed certificate after its reload",
+            lambda: ssl.get_server_certificate((HOST, self.https_port)) == expected,
+            self.stack,
+        )
+        landing = Browser(self.certificate).request(f"{self.origin}/")
+        expect(landing.status == 200, f"the landing page answered {landing.status} after the reload")
+
     def check_logs_are_json(self) -> None:
         for process in self.stack.processes:
             if process.name == "nginx":
@@ -779,6 +829,7 @@ class ProdCheck:
             self.check_sign_in,
             self.check_reset_email_sent_by_worker,
             self.check_queues_are_split,
+            self.check_certificate_renewal,
             self.check_logs_are_json,
         ):
             name = check.__name__.removeprefix("check_").replace("_", " ")

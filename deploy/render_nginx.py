@@ -29,6 +29,7 @@ def render(
     listen_https: str = "443",
     https_port: int = 443,
     access_log: str = "/var/log/nginx/portal.access.log",
+    acme_root: str = "/var/www/letsencrypt",
 ) -> str:
     """The site configuration with every placeholder filled; refuses to leave one empty."""
     values = {
@@ -42,6 +43,7 @@ def render(
         # Browsers reach the default port without naming it; any other port goes in the redirect.
         "HTTPS_PORT_SUFFIX": "" if https_port == 443 else f":{https_port}",
         "ACCESS_LOG": access_log,
+        "ACME_ROOT": acme_root.rstrip("/"),
     }
     text = TEMPLATE.read_text()
     for name, value in values.items():
@@ -63,6 +65,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--listen-https", default="443")
     parser.add_argument("--https-port", type=int, default=443, help="the port browsers use for HTTPS")
     parser.add_argument("--access-log", default="/var/log/nginx/portal.access.log")
+    parser.add_argument(
+        "--acme-root", default="/var/www/letsencrypt", help="certbot's webroot for the ACME challenges"
+    )
     arguments = parser.parse_args(argv)
     sys.stdout.write(render(**{key: value for key, value in vars(arguments).items()}))
     return 0

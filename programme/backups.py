@@ -11,6 +11,7 @@ import datetime
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import tarfile
@@ -24,6 +25,8 @@ from psycopg2 import sql
 DATABASE_FILE = "database.dump"
 FILES_ARCHIVE = "protected.tar.gz"
 MANIFEST = "manifest.json"
+# A backup folder's name is its UTC time, so names sort oldest first.
+FOLDER_NAME = re.compile(r"portal-\d{8}T\d{6}Z")
 
 
 class BackupError(Exception):
@@ -141,6 +144,29 @@ def backup(*, into: Path, now: datetime.datetime | None = None) -> Path:
         shutil.rmtree(folder, ignore_errors=True)
         raise
     return folder
+
+
+def backups_in(into: Path) -> list[Path]:
+    """The whole backups under `into` (named by their time, with a manifest), oldest first.
+    Anything else there, an unfinished folder included, is not a backup to count or remove."""
+    if not into.is_dir():
+        return []
+    return sorted(
+        path
+        for path in into.iterdir()
+        if path.is_dir() and FOLDER_NAME.fullmatch(path.name) and (path / MANIFEST).is_file()
+    )
+
+
+def rotate(*, into: Path, keep: int) -> list[Path]:
+    """Keep the newest `keep` backups under `into`, remove the older ones, return those removed."""
+    if keep < 1:
+        raise BackupError("the number of backups to keep must be at least 1.")
+    found = backups_in(into)
+    removed = found[: max(0, len(found) - keep)]
+    for folder in removed:
+        shutil.rmtree(folder)
+    return removed
 
 
 def read_manifest(folder: Path) -> dict:

@@ -39,3 +39,9 @@ PROTECTED_MEDIA_ROOT = tempfile.mkdtemp(prefix=f"portal-protected-{WORKER}-")
 MEDIA_ROOT = PROTECTED_MEDIA_ROOT
 SITE_URL = "http://testserver"
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+
+# The replica alias as production has it with DATABASE_REPLICA_URL, here a second connection to
+# the test database; the router stays off, as without a replica, except where a test turns it
+# on (tests/programme/test_replicas.py).
+DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}  # noqa: F405
+DATABASE_ROUTERS = []

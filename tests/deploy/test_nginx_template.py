@@ -30,6 +30,13 @@ def test_another_https_port_is_kept_in_the_redirect():
     assert "return 301 https://$host:8443$request_uri;" in site
 
 
+def test_certbot_s_challenges_are_answered_over_plain_http_only():
+    site = render_nginx.render(**VALUES, acme_root="/var/www/acme/")
+    plain, _, secure = site.partition("listen 443 ssl")
+    assert "location ^~ /.well-known/acme-challenge/ {\n        root /var/www/acme;" in plain
+    assert "acme-challenge" not in secure
+
+
 def test_the_protected_store_is_under_no_location():
     site = render_nginx.render(**VALUES)
     assert "protected" not in site.replace("# Uploads (CVs, reports) live in PROTECTED_MEDIA_ROOT", "")

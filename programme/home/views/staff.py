@@ -10,12 +10,14 @@ from django.utils import timezone
 from programme import queries as programme_queries
 from programme.access import role_required
 from programme.home import queries
+from programme.replicas import reads_from_replica
 from programme.rules import is_programme_staff
 
 WORKLOAD_PAGE_SIZE = 25
 
 
 @role_required(is_programme_staff)
+@reads_from_replica
 def staff_home(request: HttpRequest) -> HttpResponse:
     programme = programme_queries.current_programme()
     board = queries.dashboard_as_of_last_change(programme, timezone.localdate()) if programme else None

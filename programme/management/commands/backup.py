@@ -1,4 +1,5 @@
-"""`manage.py backup`: the database and the protected files into one timestamped folder."""
+"""`manage.py backup`: the database and the protected files into one timestamped folder;
+with `--keep N`, the older backups beyond the newest N are removed once the new one is whole."""
 
 from __future__ import annotations
 
@@ -19,14 +20,27 @@ class Command(BaseCommand):
             default=str(settings.BASE_DIR / "var" / "backups"),
             help="the folder that receives the backup's own folder (default: var/backups)",
         )
+        parser.add_argument(
+            "--keep",
+            type=int,
+            default=None,
+            metavar="N",
+            help="after a successful backup, keep the newest N backups in that folder and remove the older ones",
+        )
 
-    def handle(self, *args, into: str, **options) -> None:
+    def handle(self, *args, into: str, keep: int | None, **options) -> None:
+        if keep is not None and keep < 1:
+            raise CommandError("--keep must be at least 1: the backup just made is always kept.")
         try:
             folder = backups.backup(into=Path(into))
         except backups.BackupError as error:
+            # A failed backup removes nothing: the older ones are all there is.
             raise CommandError(str(error)) from error
         manifest = backups.read_manifest(folder)
         self.stdout.write(
             f"{folder}: {len(manifest['tables'])} tables, {sum(manifest['tables'].values())} rows, "
             f"{manifest['protected_files']} protected files"
         )
+        if keep is not None:
+            for removed in backups.rotate(into=Path(into), keep=keep):
+                self.stdout.write(f"removed {removed}")
