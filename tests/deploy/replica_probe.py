@@ -26,6 +26,7 @@ def main(primary_port: int, replica_port: int) -> dict:
     from django.urls import reverse
     from django.utils import translation
 
+    from programme import audit
     from smes.models import ApplicationStatus
     from tests.conftest import sign_in
     from tests.deploy.replica_cluster import HOST, Server, wait_until
@@ -74,7 +75,10 @@ def main(primary_port: int, replica_port: int) -> dict:
     )
     # All of this exists on the primary only: the staff member, their session, a second SME.
     staff_client = sign_in(Client(), StaffFactory(language="en"))
-    ApplicationFactory(programme=programme, status=ApplicationStatus.ENROLLED)
+    second = ApplicationFactory(programme=programme, status=ApplicationStatus.ENROLLED)
+    # As the enrolment service would, with its audit entry: the dashboard's figures are
+    # computed again once the replica holds it.
+    audit.record(obj=second, actor=None, action="enrolled", to_status=second.status, programme=programme)
     mark("paused begins")
     answer["paused"] = figures()
     mark("paused ends")

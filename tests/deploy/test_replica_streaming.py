@@ -23,9 +23,10 @@ PROGRAMS = server_programs()
 PAGE_TABLES = ("smes_application", "managers_manager", "assessments_assessment", "projects_project")
 # What the primary answers while a replica serves the pages: who is asking, their roles and
 # session, and the programme's idle time, which the session middleware reads on a session's
-# first page.
+# first page, and the dashboard's figures kept in the cache.
 PRIMARY_TABLES = (
-    "django_session",
+    "programme_session",
+    "portal_cache",
     "programme_user",
     "auth_group",
     "programme_user_groups",
