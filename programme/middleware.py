@@ -94,13 +94,22 @@ class LanguageMiddleware:
         return response
 
 
-# Pages a staff member or administrator reaches before the second factor: the
-# account pages (sign-in, set-up of the authenticator, sign-out) and assets.
-SECOND_FACTOR_EXEMPT_PREFIXES = ("/accounts/", "/static/", "/i18n/", "/lingua/")
+# What a staff member or administrator reaches before the second factor: assets and the
+# language switch; signing in and out (the authenticator-code step of signing in is not yet
+# a signed-in session); and, while no authenticator is set up yet, setting
+# one up (which asks for the password again). Every other page, the account pages
+# included (e-mail addresses, password, authenticators), needs the second factor.
+SECOND_FACTOR_EXEMPT_PREFIXES = ("/static/", "/i18n/", "/lingua/")
+SIGN_IN_PAGES = ("account_login", "account_logout")
+SET_UP_PAGES = ("mfa_activate_totp", "account_reauthenticate")
 
 
 def session_passed_second_factor(request: HttpRequest) -> bool:
     return any(record.get("method") == "mfa" for record in get_authentication_records(request, request.user))
+
+
+def _is_one_of(request: HttpRequest, url_names: tuple[str, ...]) -> bool:
+    return request.path in {reverse(name) for name in url_names}
 
 
 class SecondFactorRequiredMiddleware:
@@ -112,10 +121,13 @@ class SecondFactorRequiredMiddleware:
         if (
             user.is_authenticated
             and not request.path.startswith(SECOND_FACTOR_EXEMPT_PREFIXES)
+            and not _is_one_of(request, SIGN_IN_PAGES)
             and needs_second_factor(user)
             and not session_passed_second_factor(request)
         ):
             if not is_mfa_enabled(user, [Authenticator.Type.TOTP]):
+                if _is_one_of(request, SET_UP_PAGES):
+                    return self.get_response(request)
                 messages.warning(
                     request,
                     _("Your role needs two-factor authentication: set up an authenticator app to continue."),

@@ -8,6 +8,7 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from allauth.account.models import EmailAddress
 from django.apps import apps
 from django.conf import settings
 from django.db import connection
@@ -121,8 +122,13 @@ def build_world() -> World:
         subject="La candidatura è stata accolta",
         body_text="La vostra impresa è iscritta al programma.",
     )
+    # An address SME B's member added and has not confirmed yet: the confirmation page's key.
+    unverified_email = EmailAddress.objects.create(
+        user=users["other_sme"], email="indirizzo.da.confermare@esempio.it", primary=False, verified=False
+    )
     objects = {
         "programme": programme,
+        "unverified_email": unverified_email,
         "manager": manager,
         "other_manager": other_manager,
         "period": period,
