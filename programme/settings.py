@@ -212,7 +212,8 @@ CELERY_TASK_ROUTES = {"assessments.tasks.run_matching": {"queue": CELERY_MATCHIN
 # A worker started without -Q (`make run`, one machine) takes both queues.
 # Each queue with an exchange and key of its own name, so a message reaches its queue only.
 CELERY_TASK_QUEUES = tuple(
-    Queue(name, Exchange(name), routing_key=name) for name in (CELERY_TASK_DEFAULT_QUEUE, CELERY_MATCHING_QUEUE)
+    Queue(name, Exchange(name), routing_key=name)
+    for name in (CELERY_TASK_DEFAULT_QUEUE, CELERY_MATCHING_QUEUE)
 )
 # Workers log through the LOGGING below (JSON lines in production), not Celery's own format.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
