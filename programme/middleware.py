@@ -14,7 +14,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -41,6 +41,29 @@ class CurrentProgrammeMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         with current_programme_read_once():
             return self.get_response(request)
+
+
+class RequestSizeLimitMiddleware:
+    """Answers 413 to a request whose declared body is above REQUEST_BODY_MAX_BYTES, before
+    anything reads it: the CSRF check reads the whole form, a CV included, and Django would
+    spool a file of any size to disk before the form's own 5 MB check could refuse it. The
+    answer comes from process_view, so it goes back through every middleware (headers, CSP)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func: Callable, view_args: tuple, view_kwargs: dict):
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            declared = 0
+        if declared <= settings.REQUEST_BODY_MAX_BYTES:
+            return None
+        megabytes = settings.UPLOAD_MAX_BYTES // (1024 * 1024)
+        return render(request, "413.html", {"megabytes": megabytes}, status=413)
 
 
 class IdleSessionMiddleware:
