@@ -13,6 +13,7 @@ from django.apps import apps
 from django.conf import settings
 from django.db import connection
 from django.test import Client
+from django.test.client import ClientHandler
 from django.urls import reverse
 from django.utils import timezone
 
@@ -51,9 +52,14 @@ class World:
     # savepoint is rolled back), so it is computed once.
     baseline: dict[str, tuple[int, str]] = field(default_factory=dict)
 
-    def client(self, persona: str, **defaults) -> Client:
+    # One request handler for every client: a new handler loads the middleware again, and
+    # WhiteNoise's reads the whole static folder each time (a quarter of a second a cell).
+    handler: ClientHandler = field(default_factory=lambda: ClientHandler(enforce_csrf_checks=False))
+
+    def client(self, persona: str) -> Client:
         """A fresh client carrying the persona's session (so no cookie leaks between tests)."""
-        client = Client(**defaults)
+        client = Client()
+        client.handler = self.handler
         if persona in self.sessions:
             client.cookies[settings.SESSION_COOKIE_NAME] = self.sessions[persona]
         return client
