@@ -239,7 +239,7 @@ FORMS: list[FormCase] = [
         "allauth.mfa.base.forms.AuthenticateForm",
         "staff_password_only",
         rev("mfa_authenticate"),
-        lambda world, values: {"code": totp_code(world.users["staff"].totp_secret)},
+        lambda world, values: {"code": totp_code(world.users["staff_password_only"].totp_secret)},
         stores=False,
         # A wrong code is recorded on the person's trail.
         refusal_records=("programme.AuditEntry",),

@@ -540,6 +540,8 @@ def _confirmation_key(objects: dict[str, Any]) -> str:
 
 NEW_PASSWORD = "Una-password-nuova-2026"
 NO_POST = "405 405 405 405 405 405 405"
+# Letters: never an authenticator's code, whatever the clock says.
+NEVER_A_CODE = "ABCDEF"
 
 # The account pages (django-allauth), on the scenario's people. The personas' sessions signed
 # in with their password (and staff's with the authenticator code) but never confirmed the
@@ -623,20 +625,20 @@ ACCOUNT_MATRIX: dict[str, Row] = {
     "mfa_authenticate": Row(
         get="L 302 302 302 302 302 302",
         post="L 302 302 302 302 302 302",
-        payload=lambda objects: {"code": "123456"},
+        payload=lambda objects: {"code": NEVER_A_CODE},
     ),
     # Only people with an authenticator confirm with a code (the wrong one is refused beside the field).
     "mfa_reauthenticate": Row(
         get="L 302 302 302 302 200 200",
         post="L 302 302 302 302 200 200",
-        payload=lambda objects: {"code": "123456"},
+        payload=lambda objects: {"code": NEVER_A_CODE},
     ),
     # A recent confirmation of the password first; SME B's member, with an unconfirmed address,
     # is sent back to the authenticators' page (allauth's rule).
     "mfa_activate_totp": Row(
         get="L 302 302 302 302 302 302",
         post="L 302 302 302 302 302 302",
-        payload=lambda objects: {"code": "123456"},
+        payload=lambda objects: {"code": NEVER_A_CODE},
     ),
     # Staff and administrators must keep their authenticator (403); the others have none to remove (404).
     "mfa_deactivate_totp": Row(get="L 404 404 404 404 403 403", post="L 404 404 404 404 403 403"),
