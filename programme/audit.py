@@ -94,6 +94,16 @@ def record_sign_in_failure(*, request: HttpRequest | None, login: str) -> None:
     )
 
 
+def record_second_factor_failure(*, request: HttpRequest | None, user: User, reauthentication: bool) -> None:
+    """A wrong authenticator code, when signing in or confirming who one is: on the person's
+    trail and in the security log, never with the code typed."""
+    address = client_address(request)
+    action = "second_factor_failed"
+    _record_on_person(user, actor=user if reauthentication else None, action=action, address=address)
+    step = "reauthentication" if reauthentication else "sign_in"
+    security_log.warning(_line(action, user=user.pk, step=step, address=address))
+
+
 def record_refusal(*, request: HttpRequest, status: int) -> None:
     """An answer of the refusal rule (403 or 404): who asked for what, from where."""
     user = getattr(request, "user", None)
@@ -120,3 +130,9 @@ def on_user_login_failed(
     # Django has already masked the password in `credentials`; only the login is read.
     login = str(credentials.get("email") or credentials.get("username") or credentials.get("login") or "")
     record_sign_in_failure(request=request, login=login)
+
+
+def on_second_factor_failed(
+    sender: Any, request: HttpRequest | None, user: User, reauthentication: bool = False, **kwargs: Any
+) -> None:
+    record_second_factor_failure(request=request, user=user, reauthentication=reauthentication)

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -41,6 +41,29 @@ class CurrentProgrammeMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         with current_programme_read_once():
             return self.get_response(request)
+
+
+class RequestSizeLimitMiddleware:
+    """Answers 413 to a request whose declared body is above REQUEST_BODY_MAX_BYTES, before
+    anything reads it: the CSRF check reads the whole form, a CV included, and Django would
+    spool a file of any size to disk before the form's own 5 MB check could refuse it. The
+    answer comes from process_view, so it goes back through every middleware (headers, CSP)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func: Callable, view_args: tuple, view_kwargs: dict):
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            declared = 0
+        if declared <= settings.REQUEST_BODY_MAX_BYTES:
+            return None
+        megabytes = settings.UPLOAD_MAX_BYTES // (1024 * 1024)
+        return render(request, "413.html", {"megabytes": megabytes}, status=413)
 
 
 class IdleSessionMiddleware:
@@ -94,13 +117,22 @@ class LanguageMiddleware:
         return response
 
 
-# Pages a staff member or administrator reaches before the second factor: the
-# account pages (sign-in, set-up of the authenticator, sign-out) and assets.
-SECOND_FACTOR_EXEMPT_PREFIXES = ("/accounts/", "/static/", "/i18n/", "/lingua/")
+# What a staff member or administrator reaches before the second factor: assets and the
+# language switch; signing in and out (the authenticator-code step of signing in is not yet
+# a signed-in session); and, while no authenticator is set up yet, setting
+# one up (which asks for the password again). Every other page, the account pages
+# included (e-mail addresses, password, authenticators), needs the second factor.
+SECOND_FACTOR_EXEMPT_PREFIXES = ("/static/", "/i18n/", "/lingua/")
+SIGN_IN_PAGES = ("account_login", "account_logout")
+SET_UP_PAGES = ("mfa_activate_totp", "account_reauthenticate")
 
 
 def session_passed_second_factor(request: HttpRequest) -> bool:
     return any(record.get("method") == "mfa" for record in get_authentication_records(request, request.user))
+
+
+def _is_one_of(request: HttpRequest, url_names: tuple[str, ...]) -> bool:
+    return request.path in {reverse(name) for name in url_names}
 
 
 class SecondFactorRequiredMiddleware:
@@ -112,10 +144,13 @@ class SecondFactorRequiredMiddleware:
         if (
             user.is_authenticated
             and not request.path.startswith(SECOND_FACTOR_EXEMPT_PREFIXES)
+            and not _is_one_of(request, SIGN_IN_PAGES)
             and needs_second_factor(user)
             and not session_passed_second_factor(request)
         ):
             if not is_mfa_enabled(user, [Authenticator.Type.TOTP]):
+                if _is_one_of(request, SET_UP_PAGES):
+                    return self.get_response(request)
                 messages.warning(
                     request,
                     _("Your role needs two-factor authentication: set up an authenticator app to continue."),

@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "programme.middleware.CurrentProgrammeMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "programme.middleware.RequestSizeLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "programme.middleware.RefusalLogMiddleware",
@@ -195,6 +196,11 @@ STORAGES = {
 # and served only through views that check permission.
 PROTECTED_MEDIA_ROOT = Path(env.str("PROTECTED_MEDIA_ROOT", default=str(BASE_DIR / "var" / "protected")))
 MEDIA_ROOT = PROTECTED_MEDIA_ROOT
+# The largest upload is a 5 MB CV. A request body above this cap (the file, the form's other
+# fields and the multipart framing, with room to spare) is refused before it is read
+# (RequestSizeLimitMiddleware); nginx's client_max_body_size in deploy/nginx is the same.
+UPLOAD_MAX_BYTES = 5 * 1024 * 1024
+REQUEST_BODY_MAX_BYTES = 6 * 1024 * 1024
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

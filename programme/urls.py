@@ -25,6 +25,11 @@ admin.site.site_header = "Portale Manager per le PMI"
 
 urlpatterns = [
     path("accounts/2fa/totp/activate/", views.ActivateSecondFactorView.as_view(), name="mfa_activate_totp"),
+    path(
+        "accounts/2fa/totp/deactivate/",
+        views.DeactivateSecondFactorView.as_view(),
+        name="mfa_deactivate_totp",
+    ),
     path("accounts/", include("allauth.urls")),
     path("gestione/", admin.site.urls),
     path("", include(programme_patterns)),

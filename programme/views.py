@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from allauth.account.internal.flows.login import record_authentication
-from allauth.mfa.totp.views import ActivateTOTPView
+from allauth.mfa.adapter import get_adapter as get_mfa_adapter
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.views import ActivateTOTPView, DeactivateTOTPView
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -137,6 +139,21 @@ class ActivateSecondFactorView(ActivateTOTPView):
         response = super().form_valid(form)
         record_authentication(self.request, self.request.user, "mfa", type="totp", activated=True)
         return response
+
+
+class DeactivateSecondFactorView(DeactivateTOTPView):
+    """allauth's removal of the authenticator app. Staff and administrators must keep theirs:
+    the page refuses them at once (403), rather than ask for the password again and then
+    show a form that can never be sent."""
+
+    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.user.is_authenticated:
+            authenticator = Authenticator.objects.filter(
+                user=request.user, type=Authenticator.Type.TOTP
+            ).first()
+            if authenticator is not None and not get_mfa_adapter().can_delete_authenticator(authenticator):
+                raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
 
 
 def report_errors(request: HttpRequest, error: ValidationError) -> None:

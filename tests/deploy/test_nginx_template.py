@@ -1,8 +1,10 @@
 """The nginx site that prod-check runs and production installs, rendered from one template."""
 
+import re
 import subprocess
 
 import pytest
+from django.conf import settings
 
 from deploy import render_nginx
 from deploy.prod_check import nginx_binary
@@ -41,6 +43,14 @@ def test_the_protected_store_is_under_no_location():
     site = render_nginx.render(**VALUES)
     assert "protected" not in site.replace("# Uploads (CVs, reports) live in PROTECTED_MEDIA_ROOT", "")
     assert "/media/" not in site
+
+
+def test_the_body_cap_is_the_portals_a_little_above_the_five_megabyte_cv():
+    site = render_nginx.render(**VALUES)
+    [size] = re.findall(r"^\s*client_max_body_size\s+(\d+)m;", site, re.MULTILINE)
+    cap = int(size) * 1024 * 1024
+    assert cap == settings.REQUEST_BODY_MAX_BYTES
+    assert 5 * 1024 * 1024 < cap <= 7 * 1024 * 1024
 
 
 def test_a_template_placeholder_left_empty_is_refused(monkeypatch, tmp_path):

@@ -19,12 +19,15 @@ to var/robustness/ (the figure the closing note quotes)."""
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import datetime
 import importlib
 import inspect
 import json
 import os
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,6 +39,7 @@ from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 from hypothesis import HealthCheck, Phase, given
@@ -44,6 +48,7 @@ from hypothesis import strategies as st
 
 from managers.merit import CRITERIA_KEYS
 from programme.reference import AssessmentArea
+from tests.conftest import totp_code
 from tests.factories import PASSWORD, pdf_bytes
 from tests.robustness import snapshot
 from tests.robustness.world import World, filled_form
@@ -94,6 +99,8 @@ class FormCase:
     # a manager's autosave never loses what was typed right). For it, `stored(world, field)`
     # reads the field's stored value, which a refusal must leave as it was.
     stored: Callable[[World, str], Any] | None = None
+    # The apps whose tables are compared (the account forms' own are allauth's).
+    watch: tuple[str, ...] = snapshot.OWN_APPS
 
 
 def same(url_of: Callable[[World], str]) -> Callable[[World], str]:
@@ -143,6 +150,9 @@ def _first_recommendation(world: World):
     return world.in_progress.recommendations.order_by("position").first()
 
 
+NEW_PASSWORD = "Una-password-nuova-2026"
+ACCOUNT_APPS = (*snapshot.OWN_APPS, "account", "mfa")
+
 FORMS: list[FormCase] = [
     # programme
     FormCase(
@@ -171,6 +181,69 @@ FORMS: list[FormCase] = [
         lambda world, values: {"login": world.users["applicant"].email, "password": PASSWORD},
         stores=False,
         refusal_records=("programme.AuditEntry",),
+    ),
+    # The account pages (django-allauth), each as its person reaches it.
+    FormCase(
+        "password_change",
+        "allauth.account.forms.ChangePasswordForm",
+        "applicant",
+        rev("account_change_password"),
+        lambda world, values: {"oldpassword": PASSWORD, "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+        watch=ACCOUNT_APPS,
+    ),
+    FormCase(
+        "password_reset",
+        "allauth.account.forms.ResetPasswordForm",
+        "anonymous",
+        rev("account_reset_password"),
+        lambda world, values: {"email": world.users["applicant"].email},
+        watch=ACCOUNT_APPS,
+    ),
+    FormCase(
+        "password_reset_from_key",
+        "allauth.account.forms.ResetPasswordKeyForm",
+        "reset_link",
+        lambda world: world.reset_url,
+        lambda world, values: {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+        watch=ACCOUNT_APPS,
+    ),
+    FormCase(
+        "email_add",
+        "allauth.account.forms.AddEmailForm",
+        "applicant",
+        rev("account_email"),
+        lambda world, values: {"action_add": "", "email": "secondo.indirizzo@esempio.it"},
+        watch=ACCOUNT_APPS,
+    ),
+    FormCase(
+        "reauthenticate",
+        "allauth.account.forms.ReauthenticateForm",
+        "applicant",
+        rev("account_reauthenticate"),
+        lambda world, values: {"password": PASSWORD},
+        stores=False,
+        # A wrong password is a refused sign-in, on the person's trail.
+        refusal_records=("programme.AuditEntry",),
+        watch=ACCOUNT_APPS,
+    ),
+    FormCase(
+        "totp_activate",
+        "allauth.mfa.totp.forms.ActivateTOTPForm",
+        "manager_free",
+        rev("mfa_activate_totp"),
+        lambda world, values: {"code": totp_code(world.clients["manager_free"].session["mfa.totp.secret"])},
+        watch=ACCOUNT_APPS,
+    ),
+    FormCase(
+        "second_factor",
+        "allauth.mfa.base.forms.AuthenticateForm",
+        "staff_password_only",
+        rev("mfa_authenticate"),
+        lambda world, values: {"code": totp_code(world.users["staff_password_only"].totp_secret)},
+        stores=False,
+        # A wrong code is recorded on the person's trail.
+        refusal_records=("programme.AuditEntry",),
+        watch=ACCOUNT_APPS,
     ),
     # programme.home: a person's data (the applicant's, as staff find and erase it)
     FormCase(
@@ -733,6 +806,31 @@ def test_every_form_of_the_portal_is_in_the_table():
     assert len({case.name for case in FORMS}) == len(FORMS)
 
 
+@pytest.fixture(scope="module", autouse=True)
+def account_flows_do_not_lapse():
+    """The world's part-way account flows (a password confirmed, a sign-in waiting for its
+    code) are made once for the module, which runs for minutes: they must not lapse."""
+    with override_settings(ACCOUNT_REAUTHENTICATION_TIMEOUT=24 * 3600, ACCOUNT_LOGIN_TIMEOUT=24 * 3600):
+        yield
+
+
+# The sign-up library's forms that the portal's account pages take: each has an entry above.
+ACCOUNT_FORMS = {
+    "allauth.account.forms.LoginForm",
+    "allauth.account.forms.ChangePasswordForm",
+    "allauth.account.forms.ResetPasswordForm",
+    "allauth.account.forms.ResetPasswordKeyForm",
+    "allauth.account.forms.AddEmailForm",
+    "allauth.account.forms.ReauthenticateForm",
+    "allauth.mfa.totp.forms.ActivateTOTPForm",
+    "allauth.mfa.base.forms.AuthenticateForm",
+}
+
+
+def test_every_account_form_is_in_the_table():
+    assert {case.form for case in FORMS} >= ACCOUNT_FORMS
+
+
 # Counting the examples that reached a form's validation.
 
 COUNTS: dict[str, dict[str, int]] = {}
@@ -880,6 +978,18 @@ def _valid_payload(case: FormCase, world: World) -> dict:
     return case.payload(world, values)
 
 
+@contextlib.contextmanager
+def _cookies_kept(case: FormCase, world: World) -> Iterator[None]:
+    """The persona's cookies as they were: a request may sign out, change the password or
+    rotate the session key, and the session it moved to is rolled back with the example."""
+    client = world.clients[case.persona]
+    kept = copy.deepcopy(client.cookies)
+    try:
+        yield
+    finally:
+        client.cookies = kept
+
+
 def _submit(case: FormCase, world: World, payload: dict, files: dict):
     client = world.clients[case.persona]
     if case.method == "get":
@@ -915,10 +1025,10 @@ def _errors(response) -> str:
 
 @pytest.mark.parametrize("case", FORMS, ids=[case.name for case in FORMS])
 def test_hostile_input_in_any_field_is_refused_or_stored_and_shown_safely(case, world):
-    with transaction.atomic():
+    with transaction.atomic(), _cookies_kept(case, world):
         valid = _valid_payload(case, world)
         # Every example starts from this same state (each is rolled back): one digest serves all.
-        before = snapshot.fingerprint()
+        before = snapshot.fingerprint(case.watch)
         # The table is real: the valid payload is accepted, so hostile input in a single
         # field is what makes any difference below.
         response = _submit(case, world, valid, _files(case, world, None, None))
@@ -927,7 +1037,7 @@ def test_hostile_input_in_any_field_is_refused_or_stored_and_shown_safely(case, 
         else:
             assert response.status_code == 302, (case.name, response.status_code, _errors(response))
             if case.stores:
-                assert snapshot.fingerprint() != before, f"{case.name} saved nothing"
+                assert snapshot.fingerprint(case.watch) != before, f"{case.name} saved nothing"
         transaction.set_rollback(True)
     targets = case.fields(valid) if case.fields else list(valid)
     assert targets, case.name
@@ -954,7 +1064,7 @@ def test_hostile_input_in_any_field_is_refused_or_stored_and_shown_safely(case, 
                 payload.pop(target)
             else:
                 payload[target] = value
-        with transaction.atomic():
+        with transaction.atomic(), _cookies_kept(case, world):
             before_field = case.stored(world, target) if case.stored else None
             _REACHED["now"] = False
             response = _submit(case, world, payload, _files(case, world, target, value))
@@ -969,7 +1079,7 @@ def test_hostile_input_in_any_field_is_refused_or_stored_and_shown_safely(case, 
                         before_field == [] and len(after_field) == 1 and not after_field[0]
                     ), (case.name, target, after_field)
                 else:
-                    after = snapshot.fingerprint()
+                    after = snapshot.fingerprint(case.watch)
                     changed = [label for label in before if before[label] != after[label]]
                     assert [label for label in changed if label not in case.refusal_records] == [], (
                         case.name,
@@ -983,6 +1093,188 @@ def test_hostile_input_in_any_field_is_refused_or_stored_and_shown_safely(case, 
                 shown = _page_after(case, world, response)
                 for markup in found:
                     assert markup not in shown, (case.name, target, "markup shown unescaped")
+            transaction.set_rollback(True)
+
+    one_example()
+
+
+def _hypothesis(examples: int) -> Callable:
+    return hypothesis_settings(
+        max_examples=examples,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],
+        suppress_health_check=[
+            HealthCheck.too_slow,
+            HealthCheck.data_too_large,
+            HealthCheck.large_base_example,
+        ],
+    )
+
+
+# Edit pages, saved a second time: the object was saved once with valid values, then the same
+# form comes back with one field hostile. A refusal keeps everything the first save stored.
+SECOND_SAVE = (
+    "programme_settings",
+    "application_company",
+    "application_people",
+    "application_needs",
+    "application_declarations",
+    "manager_profile",
+    "manager_sectors",
+    "project_general",
+    "project_plan",
+    "project_costs",
+    "project_de_minimis",
+    "email_add",
+)
+
+
+@pytest.mark.parametrize(
+    "case", [case for case in FORMS if case.name in SECOND_SAVE], ids=lambda case: f"{case.name}-second-save"
+)
+def test_a_second_save_with_hostile_input_keeps_what_the_first_saved(case, world):
+    with transaction.atomic(), _cookies_kept(case, world):
+        valid = _valid_payload(case, world)
+        transaction.set_rollback(True)
+    targets = case.fields(valid) if case.fields else list(valid)
+    counts = COUNTS.setdefault(f"{case.name} (second save)", {"examples": 0, "reached_validation": 0})
+
+    @_hypothesis(max(1, EXAMPLES_PER_FORM // 2))
+    @given(target=st.sampled_from(targets), value=hostile_values())
+    def one_example(target: str, value: Any) -> None:
+        payload = dict(valid)
+        if value is MISSING:
+            payload.pop(target, None)
+        else:
+            payload[target] = value
+        with transaction.atomic(), _cookies_kept(case, world):
+            first = _submit(case, world, valid, _files(case, world, None, None))
+            assert first.status_code == 302, (case.name, first.status_code, _errors(first))
+            saved = snapshot.fingerprint(case.watch)
+            _REACHED["now"] = False
+            response = _submit(case, world, payload, _files(case, world, target, value))
+            counts["examples"] += 1
+            counts["reached_validation"] += _REACHED["now"]
+            assert response.status_code < 500, (case.name, target, response.status_code)
+            if _is_refused(case, response):
+                after = snapshot.fingerprint(case.watch)
+                lost = [label for label in saved if saved[label] != after[label]]
+                assert [label for label in lost if label not in case.refusal_records] == [], (
+                    case.name,
+                    target,
+                )
+            for markup in markup_in(value):
+                assert markup not in _page_after(case, world, response), (case.name, target, "markup shown")
+            transaction.set_rollback(True)
+
+    one_example()
+
+
+@dataclass(frozen=True)
+class Action:
+    """A button that posts no field of its own (submit, confirm, approve, delete)."""
+
+    name: str
+    persona: str
+    url: Callable[[World], str]
+
+
+ACTIONS = [
+    Action("mark_all_read", "applicant", rev("programme:mark_all_read")),
+    Action(
+        "application_submit", "applicant", rev("smes:application_submit", lambda w: w.draft_application.pk)
+    ),
+    Action("application_enrol", "staff", rev("smes:staff_enrol", lambda w: w.submitted_application.pk)),
+    Action("merit_recompute", "staff", rev("managers:recompute")),
+    Action("matching_start", "staff", rev("assessments:matching_start")),
+    Action("run_confirm", "staff", rev("assessments:run_confirm", lambda w: w.run.pk)),
+    Action("run_discard", "staff", rev("assessments:run_discard", lambda w: w.run.pk)),
+    Action(
+        "proposal_drop",
+        "staff",
+        rev("assessments:proposal_drop", lambda w: w.run.proposals.order_by("pk").first().pk),
+    ),
+    Action("assessment_accept", "manager", rev("assessments:accept", lambda w: w.assigned.pk)),
+    Action("assessment_submit", "manager", rev("work:submit", lambda w: w.in_progress.pk)),
+    Action("visit_delete", "manager", rev("work:visit_delete", lambda w: w.pending_visit.pk)),
+    Action(
+        "recommendation_delete",
+        "manager",
+        rev("work:recommendation_delete", lambda w: _first_recommendation(w).pk),
+    ),
+    Action("assessment_complete", "staff", rev("review:complete", lambda w: w.submitted.pk)),
+    Action("project_submit", "sme_assessed", rev("proposal:submit", lambda w: w.draft_project.pk)),
+    Action("project_close", "staff", rev("financing:close", lambda w: w.started_project.pk)),
+    Action("recovery_codes_generate", "manager_free", rev("mfa_generate_recovery_codes")),
+]
+# Names a form might read if it had them: posted to a button, they must be ignored too.
+JUNK_NAMES = (
+    "status",
+    "manager",
+    "quota",
+    "amount",
+    "programme",
+    "by",
+    "pk",
+    "id",
+    "user",
+    "is_superuser",
+    "role",
+    "__proto__",
+    "confirm",
+    "reason",
+    *MARKUP,
+    *FIXED[:14],
+)
+
+
+def _outcome(response) -> tuple[int, str]:
+    # Where the action leads, ids left out (a new run or row has a new one each time).
+    return response.status_code, re.sub(r"\d+", "0", response.get("Location", ""))
+
+
+def _changed(before: dict, after: dict) -> list[str]:
+    return sorted(label for label in before if before[label] != after[label])
+
+
+@pytest.mark.parametrize("action", ACTIONS, ids=[action.name for action in ACTIONS])
+def test_junk_posted_to_a_button_changes_nothing_it_would_not_change(action, world):
+    """The same answer and the same tables changed as the button alone: junk fields (a
+    `status`, an `amount`, markup, control characters) are ignored, never a 500."""
+    case = FormCase(action.name, "", action.persona, action.url, lambda world, values: {})
+    client = world.clients[action.persona]
+    with transaction.atomic(), _cookies_kept(case, world):
+        before = snapshot.fingerprint(ACCOUNT_APPS)
+        clean = client.post(action.url(world))
+        expected = (_outcome(clean), _changed(before, snapshot.fingerprint(ACCOUNT_APPS)))
+        transaction.set_rollback(True)
+    assert clean.status_code < 500
+    counts = COUNTS.setdefault(f"{action.name} (button)", {"examples": 0, "reached_validation": 0})
+
+    @_hypothesis(EXAMPLES_PER_FORM)
+    @given(
+        junk=st.dictionaries(
+            st.one_of(st.sampled_from(JUNK_NAMES), st.text(min_size=1, max_size=30)),
+            hostile_values().filter(lambda value: value is not MISSING),
+            min_size=1,
+            max_size=4,
+        )
+    )
+    def one_example(junk: dict) -> None:
+        junk.pop("csrfmiddlewaretoken", None)
+        with transaction.atomic(), _cookies_kept(case, world):
+            _REACHED["now"] = False
+            response = client.post(action.url(world), junk)
+            counts["examples"] += 1
+            counts["reached_validation"] += _REACHED["now"]
+            assert response.status_code < 500, (action.name, junk)
+            outcome = (_outcome(response), _changed(before, snapshot.fingerprint(ACCOUNT_APPS)))
+            assert outcome == expected, (action.name, junk)
+            shown = response.content.decode(errors="replace")
+            for markup in [markup for value in junk.values() for markup in markup_in(value)]:
+                assert markup not in shown, (action.name, "markup shown")
             transaction.set_rollback(True)
 
     one_example()

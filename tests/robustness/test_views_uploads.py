@@ -112,6 +112,59 @@ def test_a_cv_refused_by_size_or_content_is_not_stored(manager_client, draft_man
     assert stored_files() == before
 
 
+class CountingInput:
+    """A request body that counts what is read of it."""
+
+    def __init__(self, content: bytes) -> None:
+        self.content = content
+        self.read_bytes = 0
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = (
+            self.content[self.read_bytes :]
+            if size < 0
+            else self.content[self.read_bytes : self.read_bytes + size]
+        )
+        self.read_bytes += len(chunk)
+        return chunk
+
+    def readline(self, size: int = -1) -> bytes:
+        return self.read(size)
+
+
+def test_a_body_declared_above_the_cap_is_refused_before_it_is_read(manager_client, draft_manager):
+    declared = settings.REQUEST_BODY_MAX_BYTES + 1
+    body = CountingInput(b"--x\r\n" + b"%PDF-" + b"0" * 1000)
+    response = manager_client.generic(
+        "POST",
+        reverse("managers:cv_upload"),
+        content_type="multipart/form-data; boundary=x",
+        CONTENT_LENGTH=str(declared),
+        **{"wsgi.input": body},
+    )
+    assert response.status_code == 413
+    assert body.read_bytes == 0
+    assert "at most 5 MB" in response.content.decode()
+    assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
+    draft_manager.refresh_from_db()
+    assert not draft_manager.cv
+
+
+def test_a_cv_far_above_the_cap_is_refused_with_413_and_not_stored(manager_client, draft_manager):
+    before = stored_files()
+    response = upload(manager_client, "cv.pdf", pdf_bytes(padding=settings.REQUEST_BODY_MAX_BYTES))
+    assert response.status_code == 413
+    assert "Nothing was saved" in response.content.decode()
+    draft_manager.refresh_from_db()
+    assert not draft_manager.cv
+    assert stored_files() == before
+
+
+def test_the_request_cap_leaves_room_for_a_cv_of_five_megabytes_and_its_form():
+    assert CV_MAX_BYTES == settings.UPLOAD_MAX_BYTES
+    assert CV_MAX_BYTES + 64 * 1024 < settings.REQUEST_BODY_MAX_BYTES <= CV_MAX_BYTES + 2 * 1024 * 1024
+
+
 def test_the_size_cap_is_five_megabytes_exactly(manager_client, draft_manager):
     largest = pdf_bytes(padding=CV_MAX_BYTES - 2_000)
     assert len(largest) <= CV_MAX_BYTES

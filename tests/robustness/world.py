@@ -9,7 +9,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from html.parser import HTMLParser
 
+from allauth.account.forms import default_token_generator
+from allauth.account.utils import user_pk_to_url_str
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from assessments import services as assessment_services
@@ -24,6 +27,7 @@ from tests.assessments.review_fixtures import full_report, make_assessment
 from tests.assessments.work_fixtures import add_recommendations
 from tests.conftest import sign_in
 from tests.factories import (
+    PASSWORD,
     AdministratorFactory,
     ApplicationFactory,
     CompanyFactory,
@@ -63,6 +67,8 @@ class World:
     started_project: Project | None = None
     open_milestone: Milestone | None = None
     reached_milestone: Milestone | None = None
+    # The form of a password-reset link, once the link's key is kept in the session.
+    reset_url: str = ""
 
 
 def build() -> World:
@@ -163,7 +169,33 @@ def build() -> World:
     world.clients = {"anonymous": Client()}
     for persona, user in users.items():
         world.clients[persona] = sign_in(Client(), user)
+    _part_way_through_account_flows(world)
     return world
+
+
+def _part_way_through_account_flows(world: World) -> None:
+    """Clients in the middle of an account flow, for the account forms: staff who gave the
+    password but not yet the authenticator code; a visitor who opened a password-reset
+    link; the free manager, who confirmed the password and opened the authenticator set-up
+    page (whose secret the session keeps)."""
+    # A staff member of their own: an authenticator code is taken once only, and the staff
+    # persona's was taken when it signed in above.
+    halfway = world.users["staff_password_only"] = StaffFactory(language="en")
+    staff = world.clients["staff_password_only"] = Client()
+    staff.post(reverse("account_login"), {"login": halfway.email, "password": PASSWORD})
+    forgetful = SmeMemberFactory(language="en")
+    link = reverse(
+        "account_reset_password_from_key",
+        kwargs={
+            "uidb36": user_pk_to_url_str(forgetful),
+            "key": default_token_generator.make_token(forgetful),
+        },
+    )
+    visitor = world.clients["reset_link"] = Client()
+    world.reset_url = visitor.get(link)["Location"]
+    manager = world.clients["manager_free"]
+    manager.post(reverse("account_reauthenticate"), {"password": PASSWORD})
+    assert manager.get(reverse("mfa_activate_totp")).status_code == 200
 
 
 class _FormReader(HTMLParser):

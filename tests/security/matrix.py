@@ -10,6 +10,7 @@ The columns are the personas in this order:
 and each cell is one of
 
     L    302 to the sign-in page (anonymous: the refusal rule sends them to sign in)
+    S    302 to the sign-in page after the action is done (an e-mail address confirmed by its key)
     200  the page is shown (or a form shown again)
     302  the action is done, or the page sends elsewhere (not to sign in)
     400  the action's form is refused beside its fields
@@ -31,7 +32,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from programme.reference import AssessmentArea
-from tests.factories import pdf_bytes
+from tests.factories import PASSWORD, pdf_bytes
 
 Payload = Callable[[dict[str, Any]], dict[str, Any]]
 
@@ -515,6 +516,138 @@ MATRIX: dict[str, Row] = {
     ),
 }
 
-# Patterns grouped outside the matrix: the sign-up library's account pages (its own
-# throttled, tested flows) and the Django admin, which has a test of its own.
-GROUPED_PREFIXES = ("accounts/", "gestione/")
+
+def _reset_uid(objects: dict[str, Any]) -> str:
+    from allauth.account.utils import user_pk_to_url_str
+
+    return user_pk_to_url_str(objects["person"])
+
+
+def _reset_key(objects: dict[str, Any]) -> str:
+    # Made from the stored person when the request is made: the token depends on their last sign-in.
+    from allauth.account.forms import default_token_generator
+
+    from programme.models import User
+
+    return default_token_generator.make_token(User.objects.get(pk=objects["person"].pk))
+
+
+def _confirmation_key(objects: dict[str, Any]) -> str:
+    from allauth.account.models import EmailConfirmationHMAC
+
+    return EmailConfirmationHMAC(objects["unverified_email"]).key
+
+
+NEW_PASSWORD = "Una-password-nuova-2026"
+NO_POST = "405 405 405 405 405 405 405"
+# Letters: never an authenticator's code, whatever the clock says.
+NEVER_A_CODE = "ABCDEF"
+
+# The account pages (django-allauth), on the scenario's people. The personas' sessions signed
+# in with their password (and staff's with the authenticator code) but never confirmed the
+# password again: the pages that need a recent confirmation send there first, whatever the time.
+ACCOUNT_MATRIX: dict[str, Row] = {
+    # Signed-in people are sent to their home by the sign-in and sign-up pages.
+    "account_login": Row(
+        get="200 302 302 302 302 302 302",
+        post="302 302 302 302 302 302 302",
+        payload=lambda objects: {"login": objects["person"].email, "password": PASSWORD},
+    ),
+    # Nobody to sign out: the anonymous visitor goes to the landing page.
+    "account_logout": Row(get="302 200 200 200 200 200 200", post="302 302 302 302 302 302 302"),
+    "account_inactive": Row(get=PUBLIC_PAGE, post=NO_POST),
+    "account_signup": Row(
+        get="200 302 302 302 302 302 302",
+        post="302 302 302 302 302 302 302",
+        payload=lambda objects: {
+            "role": "sme_member",
+            "first_name": "Nuova",
+            "last_name": "Persona",
+            "email": "nuova.persona@esempio.it",
+            "password1": NEW_PASSWORD,
+            "password2": NEW_PASSWORD,
+            "language": "it",
+        },
+    ),
+    "account_reauthenticate": Row(
+        get="L 200 200 200 200 200 200",
+        post="L 302 302 302 302 302 302",
+        payload=lambda objects: {"password": PASSWORD},
+    ),
+    # An account with an authenticator takes no unconfirmed address: the form says so (200).
+    "account_email": Row(
+        get="L 200 200 200 200 200 200",
+        post="L 302 302 302 302 200 200",
+        payload=lambda objects: {"action_add": "", "email": "indirizzo.nuovo@esempio.it"},
+    ),
+    "account_email_verification_sent": Row(get=PUBLIC_PAGE, post=NO_POST),
+    "account_change_password": Row(
+        get="L 200 200 200 200 200 200",
+        post="L 302 302 302 302 302 302",
+        payload=lambda objects: {
+            "oldpassword": PASSWORD,
+            "password1": NEW_PASSWORD,
+            "password2": NEW_PASSWORD,
+        },
+    ),
+    # Everyone here has a password already: the page leads to changing it.
+    "account_set_password": Row(
+        get="L 302 302 302 302 302 302",
+        post="L 302 302 302 302 302 302",
+        payload=lambda objects: {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+    ),
+    # Anyone may ask for a reset of any address (the answer never says whether it exists).
+    "account_reset_password": Row(
+        get=PUBLIC_PAGE,
+        post="302 302 302 302 302 302 302",
+        payload=lambda objects: {"email": objects["person"].email},
+    ),
+    "account_reset_password_done": Row(get=PUBLIC_PAGE, post=NO_POST),
+    # SME B's member's valid key: kept in the session, the page moves to the form without it.
+    "account_reset_password_from_key": Row(
+        get="302 302 302 302 302 302 302",
+        post="302 302 302 302 302 302 302",
+        kwargs={"uidb36": _reset_uid, "key": _reset_key},
+        payload=lambda objects: {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+    ),
+    "account_reset_password_from_key_done": Row(get=PUBLIC_PAGE, post=NO_POST),
+    # Sign-in by e-mailed code is off: with no code sent, the page sends to sign in, or home.
+    "account_confirm_login_code": Row(
+        get="L 302 302 302 302 302 302",
+        post="L 302 302 302 302 302 302",
+        payload=lambda objects: {"code": "ABC123"},
+    ),
+    # SME B's member's unconfirmed address: the key is the permission. Whoever else posts it is
+    # signed out first (allauth's rule against confirming into someone else's session).
+    "account_confirm_email": Row(get=PUBLIC_PAGE, post="S S 302 S S S S", kwargs={"key": _confirmation_key}),
+    "mfa_index": Row(get="L 200 200 200 200 200 200", post="L 405 405 405 405 405 405"),
+    # No sign-in under way: nothing to give a code for.
+    "mfa_authenticate": Row(
+        get="L 302 302 302 302 302 302",
+        post="L 302 302 302 302 302 302",
+        payload=lambda objects: {"code": NEVER_A_CODE},
+    ),
+    # Only people with an authenticator confirm with a code (the wrong one is refused beside the field).
+    "mfa_reauthenticate": Row(
+        get="L 302 302 302 302 200 200",
+        post="L 302 302 302 302 200 200",
+        payload=lambda objects: {"code": NEVER_A_CODE},
+    ),
+    # A recent confirmation of the password first; SME B's member, with an unconfirmed address,
+    # is sent back to the authenticators' page (allauth's rule).
+    "mfa_activate_totp": Row(
+        get="L 302 302 302 302 302 302",
+        post="L 302 302 302 302 302 302",
+        payload=lambda objects: {"code": NEVER_A_CODE},
+    ),
+    # Staff and administrators must keep their authenticator (403); the others have none to remove (404).
+    "mfa_deactivate_totp": Row(get="L 404 404 404 404 403 403", post="L 404 404 404 404 403 403"),
+    # Nobody in the scenario has recovery codes.
+    "mfa_view_recovery_codes": Row(get="L 404 404 404 404 404 404", post="L 405 405 405 405 405 405"),
+    "mfa_generate_recovery_codes": Row(get="L 302 302 302 302 302 302", post="L 302 302 302 302 302 302"),
+    "mfa_download_recovery_codes": Row(get="L 404 404 404 404 404 404", post="L 404 404 404 404 404 404"),
+}
+MATRIX.update(ACCOUNT_MATRIX)
+
+# Patterns grouped outside the matrix: the Django admin, which has a test of its own.
+GROUPED_PREFIXES = ("gestione/",)

@@ -102,6 +102,46 @@ def test_a_staff_sign_in_records_no_authenticator_code(programme, security_lines
     assert len(code) == mfa_settings.TOTP_DIGITS
 
 
+def test_a_wrong_authenticator_code_at_sign_in_is_recorded_without_the_code(programme, security_lines):
+    staff = StaffFactory()
+    client = Client(REMOTE_ADDR="192.0.2.15")
+    client.post(reverse("account_login"), {"login": staff.email, "password": PASSWORD})
+    before = timezone.now()
+    # A code of a step long past: refused whatever the clock says now.
+    wrong = format_hotp_value(hotp_value(staff.totp_secret, 1))
+    response = client.post(reverse("mfa_authenticate"), {"code": wrong})
+    assert response.status_code == 200 and response.context["form"].errors["code"]
+    [entry] = entries_on(staff, "second_factor_failed")
+    assert entry.actor is None and entry.created_at >= before
+    assert entry.data == {"address": "192.0.2.15"}
+    assert lines(security_lines)[-1] == (
+        f"event=second_factor_failed user={staff.pk} step=sign_in address=192.0.2.15"
+    )
+    assert entries_on(staff, "signed_in") == []
+    recorded = everything_recorded(security_lines)
+    assert wrong not in recorded and staff.totp_secret not in recorded and PASSWORD not in recorded
+
+
+def test_a_wrong_authenticator_code_when_confirming_who_one_is_is_recorded(programme, security_lines):
+    staff = StaffFactory()
+    client = sign_in(Client(REMOTE_ADDR="192.0.2.16"), staff)
+    wrong = format_hotp_value(hotp_value(staff.totp_secret, 2))
+    assert client.post(reverse("mfa_reauthenticate"), {"code": wrong}).status_code == 200
+    [entry] = entries_on(staff, "second_factor_failed")
+    assert entry.actor == staff and entry.data == {"address": "192.0.2.16"}
+    assert f"event=second_factor_failed user={staff.pk} step=reauthentication address=192.0.2.16" in lines(
+        security_lines
+    )
+    assert wrong not in everything_recorded(security_lines)
+
+
+def test_a_right_authenticator_code_records_no_failure(programme, security_lines):
+    staff = StaffFactory()
+    sign_in(Client(), staff)
+    assert entries_on(staff, "second_factor_failed") == []
+    assert not any("second_factor_failed" in line for line in lines(security_lines))
+
+
 def test_refusals_are_logged_with_who_what_and_where(programme, security_lines):
     person = SmeMemberFactory()
     client = sign_in(Client(REMOTE_ADDR="192.0.2.13"), person)

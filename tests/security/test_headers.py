@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import pytest
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from django.conf import global_settings, settings
 from django.test import Client, override_settings
 from django.urls import reverse
 
 import programme.settings as production
 from tests.conftest import sign_in
-from tests.factories import PASSWORD, SmeMemberFactory
+from tests.factories import PASSWORD, SmeMemberFactory, StaffFactory
+from tests.security.test_access_matrix import assert_content_security_policy
 
 pytestmark = pytest.mark.django_db
 
@@ -114,3 +116,14 @@ def test_csrf_is_enforced_on_a_signed_in_persons_action(programme):
     )
     person.refresh_from_db()
     assert person.language == "en"
+
+
+def test_the_recovery_codes_page_runs_its_scripts_under_the_policy(programme):
+    staff = StaffFactory()
+    RecoveryCodes.activate(staff)
+    client = sign_in(Client(), staff)
+    assert client.post(reverse("account_reauthenticate"), {"password": PASSWORD}).status_code == 302
+    response = client.get(reverse("mfa_view_recovery_codes"))
+    assert response.status_code == 200
+    assert b"recovery_codes.js" in response.content
+    assert_content_security_policy(response)
