@@ -235,10 +235,11 @@ def notify_history(context: DemoContext) -> int:
         if context.progress is not None:
             context.progress("rendered", done, total)
 
+    # The long texts and JSON no message reads are left in the database.
     applications = list(
-        Application.objects.filter(programme=programme, status=ApplicationStatus.ENROLLED).select_related(
-            "company"
-        )
+        Application.objects.filter(programme=programme, status=ApplicationStatus.ENROLLED)
+        .select_related("company")
+        .defer("eligibility_results", "needs_description")
     )
     managers = list(
         Manager.objects.filter(programme=programme, status=ManagerStatus.SELECTED).select_related("user")
@@ -246,6 +247,13 @@ def notify_history(context: DemoContext) -> int:
     assessments = list(
         Assessment.objects.filter(programme=programme)
         .select_related("application__company", "manager__user")
+        .defer(
+            "breakdown",
+            "summary",
+            "application__eligibility_results",
+            "application__needs_description",
+            "manager__career_summary",
+        )
         .order_by("pk")
     )
     projects = list(
