@@ -14,18 +14,19 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
 import numpy as np
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Case, IntegerField, Value, When
+from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import translation
 
 from assessments import optimiser, scoring, totals
 from assessments import queries as assessment_queries
 from assessments.models import (
+    OPEN_STATUSES,
     Assessment,
     AssessmentStatus,
     DurationUnit,
@@ -925,45 +926,47 @@ def create(context) -> list[Assessment]:
                 returned = marked_returned = True
         plans.append(_open_plan(random, application, manager, fit, breakdown, status, overdue, returned))
 
-    assessments = Assessment.objects.bulk_create(
-        [
-            Assessment(
-                programme=programme,
-                application=plan.application,
-                manager=plan.manager,
-                status=plan.status,
-                fit=plan.fit,
-                breakdown=plan.breakdown,
-                assigned_at=plan.assigned,
-                answer_due_on=plan.assigned.date() + datetime.timedelta(days=programme.days_to_accept),
-                accepted_at=plan.accepted,
-                due_on=plan.accepted.date() + datetime.timedelta(days=programme.days_to_complete),
-                submitted_at=plan.submitted,
-                completed_at=plan.completed,
-                returned_at=plan.returned,
-                return_comments=RETURN_COMMENTS if plan.returned else "",
-            )
-            for plan in plans
-        ]
-    )
+    # Saved once complete (summary and dates included) further down: one insert, no update.
+    assessments = [
+        Assessment(
+            programme=programme,
+            application=plan.application,
+            manager=plan.manager,
+            status=plan.status,
+            fit=plan.fit,
+            breakdown=plan.breakdown,
+            assigned_at=plan.assigned,
+            answer_due_on=plan.assigned.date() + datetime.timedelta(days=programme.days_to_accept),
+            accepted_at=plan.accepted,
+            due_on=plan.accepted.date() + datetime.timedelta(days=programme.days_to_complete),
+            submitted_at=plan.submitted,
+            completed_at=plan.completed,
+            returned_at=plan.returned,
+            return_comments=RETURN_COMMENTS if plan.returned else "",
+        )
+        for plan in plans
+    ]
 
     findings, recommendations, visits, outlines, feedback, entries = [], [], [], [], [], []
     content_type = ContentType.objects.get_for_model(Assessment)
     persona_sme = context.accounts.get(Role.SME_MEMBER)
 
+    # Each entry with its assessment, whose id is known once the assessments are saved.
     def entry(assessment, actor, action, when, from_status="", to_status="", reason="", data=None):
         entries.append(
-            AuditEntry(
-                programme=programme,
-                actor=actor,
-                content_type=content_type,
-                object_id=str(assessment.pk),
-                action=action,
-                from_status=from_status,
-                to_status=to_status,
-                reason=reason,
-                data=data or {},
-                created_at=when,
+            (
+                assessment,
+                AuditEntry(
+                    programme=programme,
+                    actor=actor,
+                    content_type=content_type,
+                    action=action,
+                    from_status=from_status,
+                    to_status=to_status,
+                    reason=reason,
+                    data=data or {},
+                    created_at=when,
+                ),
             )
         )
 
@@ -1130,26 +1133,28 @@ def create(context) -> list[Assessment]:
                 )
                 entry(assessment, member_user, "feedback_given", given, data={"rating": rating})
 
-    Assessment.objects.bulk_update(assessments, ["summary", "started_at", "draft_saved_at"], batch_size=1000)
+    Assessment.objects.bulk_create(assessments)
+    for assessment, item in entries:
+        item.object_id = str(assessment.pk)
     Visit.objects.bulk_create(visits)
     Finding.objects.bulk_create(findings)
     Recommendation.objects.bulk_create(recommendations)
     ProjectOutline.objects.bulk_create(outlines)
     Feedback.objects.bulk_create(feedback)
-    AuditEntry.objects.bulk_create(entries)
+    AuditEntry.objects.bulk_create(item for _assessment, item in entries)
 
-    # The counter the services keep, set to what was just created: each manager's open ones.
-    open_counts: dict[int, int] = defaultdict(int)
-    for plan in plans:
-        if plan.status != AssessmentStatus.COMPLETED:
-            open_counts[plan.manager.pk] += 1
-    if open_counts:
-        Manager.objects.filter(pk__in=list(open_counts)).update(
-            open_assessments=Case(
-                *[When(pk=pk, then=Value(count)) for pk, count in open_counts.items()],
-                output_field=IntegerField(),
-            )
-        )
+    # The counter the services keep, set to what was just created: each manager's open
+    # ones, counted by the database in one update.
+    open_ones = (
+        Assessment.objects.filter(manager=OuterRef("pk"), status__in=OPEN_STATUSES)
+        .order_by()
+        .values("manager")
+        .annotate(total=Count("pk"))
+        .values("total")
+    )
+    Manager.objects.filter(programme=programme).update(
+        open_assessments=Coalesce(Subquery(open_ones, output_field=IntegerField()), Value(0))
+    )
     # The averages' totals, which assessment_complete keeps one assessment at a time.
     totals.recount(programme)
     return assessments

@@ -17,7 +17,7 @@ import datetime
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 
 from assessments.models import Assessment, AssessmentStatus, ProjectOutline, Rating, Recommendation
 from programme.models import AuditEntry, Programme, User
@@ -127,12 +127,11 @@ def _chosen(random, programme: Programme, persona_ids: set[int], count: int = PR
     from the earliest completed, so each project has had time to start."""
     candidates = list(
         Assessment.objects.filter(
+            Exists(Recommendation.objects.filter(assessment=OuterRef("pk"))),
             programme=programme,
             status=AssessmentStatus.COMPLETED,
             application__status=ApplicationStatus.ENROLLED,
-            recommendations__isnull=False,
         )
-        .distinct()
         .select_related("application__company", "manager__user")
         .order_by("completed_at", "pk")
     )

@@ -8,20 +8,23 @@ would hold after such a year."""
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
+from django.db import models, transaction
 from django.urls import reverse
+from django.utils.html import conditional_escape
 
 from assessments import demo as assessment_demo
 from assessments.models import Assessment, AssessmentStatus
 from managers import demo as manager_demo
 from managers.models import Manager, ManagerStatus
 from programme import demo as programme_demo
-from programme.models import EmailStatus, Notification, Programme, User
+from programme.models import EmailStatus, Language, Notification, Programme, User
 from programme.notifications import render_message
 from projects import demo as project_demo
 from projects.models import Project
@@ -108,14 +111,101 @@ def rebuild(
     return context
 
 
-def _rendered(recipient: User, event: str, link: str, when, **context) -> Notification:
+# Markers that stand for one row's value while a message is rendered once for many rows:
+# private-use characters (neither whitespace nor escaped) around the value's path, with
+# an apostrophe inside, which shows whether the template escaped the value there.
+_MARK_OPEN, _MARK_CLOSE = "\ue000", "\ue001"
+_MARKER = re.compile(f"{_MARK_OPEN}([^'&{_MARK_CLOSE}]*)('|&#x27;){_MARK_CLOSE}")
+
+
+def _marker(path: str) -> str:
+    return f"{_MARK_OPEN}{path}'{_MARK_CLOSE}"
+
+
+class _Stand:
+    """Stands for an object of a message's context: each attribute a template reads, and
+    the object itself when printed, becomes a marker naming it."""
+
+    def __init__(self, path: str, **fixed: Any) -> None:
+        self._path = path
+        self.__dict__.update(fixed)
+
+    def __getattr__(self, attribute: str) -> str:
+        if attribute.startswith("_"):
+            raise AttributeError(attribute)
+        return _marker(f"{self._path}.{attribute}")
+
+    def __str__(self) -> str:
+        return _marker(self._path)
+
+
+class MessageRenderer:
+    """render_message() for many rows at once: each event's templates are rendered once per
+    language and shape (the context's dates, amounts and empty values, which the templates
+    format or test), with markers for the texts and objects that vary by row; each row's
+    message is that rendering with the row's values put in, escaped where the template
+    escapes them. The first row of each event and language is rendered in full as well, and
+    must come out the same."""
+
+    def __init__(self) -> None:
+        self._shapes: dict[tuple, dict[str, str]] = {}
+        self._checked: set[tuple[str, str]] = set()
+
+    def render(self, recipient: User, event: str, *, link: str = "", **context: Any) -> dict[str, str]:
+        values = {"recipient": recipient, "link": link, **context}
+        language = recipient.language or Language.ITALIAN
+        stands: dict[str, Any] = {}
+        fixed: list[tuple[str, Any]] = []
+        for name, value in values.items():
+            if isinstance(value, models.Model):
+                stands[name] = _Stand(name, language=language) if name == "recipient" else _Stand(name)
+            elif isinstance(value, str) and value:
+                stands[name] = _marker(name)
+            else:
+                # Formatted or tested by the templates: rendered as they are (repr keeps
+                # apart equal values that print differently, as Decimal 1.0 and 1.00).
+                fixed.append((name, repr(value)))
+                stands[name] = value
+        shape = (event, language, tuple(fixed))
+        template = self._shapes.get(shape)
+        if template is None:
+            template = self._shapes[shape] = render_message(
+                stands.pop("recipient"), event, link=stands.pop("link"), **stands
+            )
+
+        def value_of(match: re.Match) -> str:
+            name, *attributes = match.group(1).split(".")
+            value = values[name]
+            for attribute in attributes:
+                value = getattr(value, attribute)
+            value = value() if callable(value) else value
+            if not isinstance(value, str) and attributes:
+                raise TypeError(f"{event}: {match.group(1)} is not a text; put it in the shape")
+            return conditional_escape(value) if match.group(2) != "'" else str(value)
+
+        message = {
+            "language": template["language"],
+            "subject": " ".join(_MARKER.sub(value_of, template["subject"]).split()),
+            "body_text": _MARKER.sub(value_of, template["body_text"]).strip(),
+            "body_html": _MARKER.sub(value_of, template["body_html"]).strip(),
+        }
+        if (event, language) not in self._checked:
+            if message != render_message(recipient, event, link=link, **context):
+                raise RuntimeError(f"The message {event} ({language}) rendered once differs from its own.")
+            self._checked.add((event, language))
+        return message
+
+
+def _rendered(
+    renderer: MessageRenderer, recipient: User, event: str, link: str, when, **context
+) -> Notification:
     """The inbox row notify() would have written at `when`, already e-mailed then."""
     return Notification(
         recipient=recipient,
         email=recipient.email,
         event=event,
         link=link,
-        **render_message(recipient, event, link=link, **context),
+        **renderer.render(recipient, event, link=link, **context),
         created_at=when,
         email_status=EmailStatus.SENT,
         email_attempts=1,
@@ -137,6 +227,7 @@ def notify_history(context: DemoContext) -> int:
         ).select_related("user")
     }
     rows: list[Notification] = []
+    renderer = MessageRenderer()
 
     def flush(done: int, total: int) -> None:
         Notification.objects.bulk_create(rows, batch_size=2000)
@@ -144,10 +235,11 @@ def notify_history(context: DemoContext) -> int:
         if context.progress is not None:
             context.progress("rendered", done, total)
 
+    # The long texts and JSON no message reads are left in the database.
     applications = list(
-        Application.objects.filter(programme=programme, status=ApplicationStatus.ENROLLED).select_related(
-            "company"
-        )
+        Application.objects.filter(programme=programme, status=ApplicationStatus.ENROLLED)
+        .select_related("company")
+        .defer("eligibility_results", "needs_description")
     )
     managers = list(
         Manager.objects.filter(programme=programme, status=ManagerStatus.SELECTED).select_related("user")
@@ -155,6 +247,13 @@ def notify_history(context: DemoContext) -> int:
     assessments = list(
         Assessment.objects.filter(programme=programme)
         .select_related("application__company", "manager__user")
+        .defer(
+            "breakdown",
+            "summary",
+            "application__eligibility_results",
+            "application__needs_description",
+            "manager__career_summary",
+        )
         .order_by("pk")
     )
     projects = list(
@@ -168,6 +267,7 @@ def notify_history(context: DemoContext) -> int:
         if member is not None:
             rows.append(
                 _rendered(
+                    renderer,
                     member,
                     "sme_application_enrolled",
                     site + reverse("smes:application_mine"),
@@ -182,6 +282,7 @@ def notify_history(context: DemoContext) -> int:
     for manager in managers:
         rows.append(
             _rendered(
+                renderer,
                 manager.user,
                 "manager_selected",
                 site + reverse("home:manager"),
@@ -196,6 +297,7 @@ def notify_history(context: DemoContext) -> int:
         company = assessment.application.company
         rows.append(
             _rendered(
+                renderer,
                 assessment.manager.user,
                 "assessment_assigned",
                 site + reverse("assessments:answer", args=[assessment.pk]),
@@ -208,6 +310,7 @@ def notify_history(context: DemoContext) -> int:
         if assessment.status == AssessmentStatus.COMPLETED and member is not None:
             rows.append(
                 _rendered(
+                    renderer,
                     member,
                     "review_completed_sme",
                     site + reverse("reports:report", args=[assessment.pk]),
@@ -226,6 +329,7 @@ def notify_history(context: DemoContext) -> int:
         if member is not None:
             rows.append(
                 _rendered(
+                    renderer,
                     member,
                     "financing_approved",
                     sme_home,

@@ -16,7 +16,7 @@ from django.db.models import Count, Q, Sum
 from assessments.models import Assessment, AssessmentStatus
 from bench import pages as bench
 from managers.models import Manager, ManagerStatus
-from programme.home.management.commands.seed_demo import scale_database_allowed
+from programme.home.management.commands.seed_demo import ProgressBar, scale_database_allowed
 from programme.models import EmailStatus, Notification, Programme
 from projects.models import Project
 from smes.models import Application, ApplicationStatus
@@ -43,6 +43,19 @@ def test_the_scaled_build_refuses_any_database_but_one_for_the_benchmarks():
     assert not scale_database_allowed("portal")
     assert not scale_database_allowed("portal_wt10")
     assert not scale_database_allowed("bench_portal")
+
+
+def test_the_progress_bar_tells_the_seconds_of_each_stage_with_its_steps_counted_in_it():
+    stream = io.StringIO()
+    progress = ProgressBar(stream)
+    for stage, done in (("programme", 0), ("SMEs", 1), ("SMEs: rendered", 1.5), ("managers", 2), ("done", 3)):
+        progress(stage, done, 3)
+
+    seconds = progress.stage_seconds()
+
+    assert list(seconds) == ["programme", "SMEs", "managers"]
+    assert all(value >= 0 for value in seconds.values())
+    assert stream.getvalue().count("\n") == 5
 
 
 def test_the_scaled_build_refuses_a_scale_below_one():

@@ -1,3 +1,4 @@
+import itertools
 import sys
 import time
 
@@ -46,7 +47,8 @@ def ensure_database(settings_dict: dict) -> bool:
 
 
 class ProgressBar:
-    """A one-line progress bar on stderr: the stage, how far it is, the time so far."""
+    """A one-line progress bar on stderr: the stage, how far it is, the time so far. It
+    keeps when each stage began, for the summary of where the time went."""
 
     WIDTH = 30
 
@@ -55,8 +57,17 @@ class ProgressBar:
         self.started = time.monotonic()
         self.interactive = stream.isatty()
         self.last_stage = ""
+        self.stage_started: dict[str, float] = {}
+
+    def stage_seconds(self, until: float | None = None) -> dict[str, float]:
+        """Seconds spent in each stage (a stage's steps counted in it), in order."""
+        marks = [*self.stage_started.items(), ("", until or time.monotonic())]
+        return {stage: end - start for (stage, start), (_next, end) in itertools.pairwise(marks)}
 
     def __call__(self, stage: str, done: float, total: int) -> None:
+        main_stage = stage.split(":")[0]
+        if main_stage != "done":
+            self.stage_started.setdefault(main_stage, time.monotonic())
         share = done / total if total else 1.0
         filled = round(self.WIDTH * share)
         line = (
@@ -126,12 +137,19 @@ class Command(BaseCommand):
             self.stdout.write(f"The database {name} already holds the programme at scale {scale}.")
             return
         started = time.monotonic()
-        context = demo.rebuild(scale=scale, progress=ProgressBar(sys.stderr), history_notifications=True)
+        progress = ProgressBar(sys.stderr)
+        context = demo.rebuild(scale=scale, progress=progress, history_notifications=True)
+        built = time.monotonic()
+        stages = progress.stage_seconds(until=built)
         if not name.startswith("test_"):
             # Fresh statistics, as a database in service has: the planner's choices on a
             # table just filled by bulk inserts would be those of an empty one.
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
+            stages["ANALYZE"] = time.monotonic() - built
+        self.stdout.write(
+            "Seconds per stage: " + ", ".join(f"{stage} {seconds:.1f}" for stage, seconds in stages.items())
+        )
         programme = context.programme
         programme.refresh_from_db()
         self.stdout.write(
