@@ -124,6 +124,12 @@ class Project(models.Model):
         verbose_name = _("development project")
         verbose_name_plural = _("development projects")
         ordering = ["-created_at", "-id"]
+        indexes = [
+            # The administrators' board and home read the few projects in one status out of
+            # a programme's thousand, and their latest decisions, without joining them all.
+            models.Index(fields=["programme", "status"], name="project_programme_status_idx"),
+            models.Index(fields=["programme", "-decided_at", "-id"], name="project_recent_decisions_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(amount_granted__isnull=True) | Q(amount_paid__lte=F("amount_granted")),
