@@ -142,11 +142,12 @@ class Command(BaseCommand):
         built = time.monotonic()
         stages = progress.stage_seconds(until=built)
         if not name.startswith("test_"):
-            # Fresh statistics, as a database in service has: the planner's choices on a
-            # table just filled by bulk inserts would be those of an empty one.
+            # Fresh statistics and visibility maps, as a database in service has after
+            # autovacuum: the planner's choices on a table just filled by bulk inserts would
+            # be those of an empty one, and no index-only scan would be worth its while.
             with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
-            stages["ANALYZE"] = time.monotonic() - built
+                cursor.execute("VACUUM (ANALYZE)")
+            stages["VACUUM (ANALYZE)"] = time.monotonic() - built
         self.stdout.write(
             "Seconds per stage: " + ", ".join(f"{stage} {seconds:.1f}" for stage, seconds in stages.items())
         )
