@@ -13,13 +13,23 @@ from django.core import mail
 OWN_APPS = ("programme", "smes", "managers", "assessments", "projects", "home")
 # Columns that move by themselves while nothing of substance changes.
 VOLATILE = {"last_login", "beat_at"}
+# The portal's own session table (programme.sessions) is sign-in machinery too.
+SIGN_IN_MODELS = {"programme.Session"}
+
+
+def _own(model, apps_of_interest: tuple[str, ...]) -> bool:
+    return (
+        model._meta.app_label in apps_of_interest
+        and not model._meta.proxy
+        and model._meta.label not in SIGN_IN_MODELS
+    )
 
 
 def database(apps_of_interest: tuple[str, ...] = OWN_APPS) -> dict[str, list[dict[str, Any]]]:
     """Every row of the portal's own tables, ordered by key, volatile columns left out."""
     state = {}
     for model in apps.get_models():
-        if model._meta.app_label not in apps_of_interest or model._meta.proxy:
+        if not _own(model, apps_of_interest):
             continue
         rows = list(model.objects.order_by("pk").values())
         state[model._meta.label] = [
@@ -45,7 +55,7 @@ def fingerprint(apps_of_interest: tuple[str, ...] = OWN_APPS, ignore: tuple[str,
     parts: list[str] = []
     params: list[Any] = []
     for model in apps.get_models():
-        if model._meta.app_label not in apps_of_interest or model._meta.proxy:
+        if not _own(model, apps_of_interest):
             continue
         table = connection.ops.quote_name(model._meta.db_table)
         # The table name comes from the models and is quoted; the values are parameters.
