@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -10,6 +9,7 @@ from django.utils import timezone
 from programme import queries as programme_queries
 from programme.access import role_required
 from programme.home import queries
+from programme.pagination import KeysFirstPaginator
 from programme.replicas import reads_from_replica
 from programme.rules import is_programme_staff
 
@@ -41,7 +41,7 @@ def workload(request: HttpRequest) -> HttpResponse:
         sort = queries.DEFAULT_WORKLOAD_SORT
     page = None
     if programme:
-        page = Paginator(queries.workload_sorted(programme, sort), WORKLOAD_PAGE_SIZE).get_page(
+        page = KeysFirstPaginator(queries.workload_sorted(programme, sort), WORKLOAD_PAGE_SIZE).get_page(
             request.GET.get("page")
         )
     return render(
