@@ -245,6 +245,17 @@ FORMS: list[FormCase] = [
         refusal_records=("programme.AuditEntry",),
         watch=ACCOUNT_APPS,
     ),
+    FormCase(
+        "second_factor_again",
+        "allauth.mfa.base.forms.ReauthenticateForm",
+        "administrator",
+        rev("mfa_reauthenticate"),
+        lambda world, values: {"code": unused_code(world.users["administrator"])},
+        stores=False,
+        # A wrong code when confirming who one is is recorded on the person's trail too.
+        refusal_records=("programme.AuditEntry",),
+        watch=ACCOUNT_APPS,
+    ),
     # programme.home: a person's data (the applicant's, as staff find and erase it)
     FormCase(
         "person_search",
@@ -814,6 +825,16 @@ def account_flows_do_not_lapse():
         yield
 
 
+def unused_code(user) -> str:
+    """The user's authenticator code now, usable once more: the record that the sign-in used
+    it (allauth refuses a code twice in its period) is forgotten, as the next period would."""
+    from django.core.cache import cache
+
+    code = totp_code(user.totp_secret)
+    cache.delete(f"allauth.mfa.totp.used?user={user.pk}&code={code}")
+    return code
+
+
 # The sign-up library's forms that the portal's account pages take: each has an entry above.
 ACCOUNT_FORMS = {
     "allauth.account.forms.LoginForm",
@@ -824,6 +845,7 @@ ACCOUNT_FORMS = {
     "allauth.account.forms.ReauthenticateForm",
     "allauth.mfa.totp.forms.ActivateTOTPForm",
     "allauth.mfa.base.forms.AuthenticateForm",
+    "allauth.mfa.base.forms.ReauthenticateForm",
 }
 
 
