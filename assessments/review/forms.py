@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from assessments.models import AssessmentStatus
 from assessments.review.queries import Filters
 from managers.models import Manager
-from programme.forms import PersonChoiceField, PlainSelect
+from programme.forms import PersonChoiceField
 from programme.reference import Province, sections
 
 
@@ -27,12 +27,13 @@ class AssessmentFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", _("Any")), *AssessmentStatus.choices]
     )
-    manager = ManagerChoiceField(
-        label=_("Manager"),
+    # A search rather than a choice: a national edition has thousands of managers, more
+    # than a list of options serves (or renders quickly).
+    manager = forms.CharField(
+        label=_("Manager (name or e-mail)"),
         required=False,
-        queryset=Manager.objects.none(),
-        empty_label=_("Any"),
-        widget=PlainSelect,
+        max_length=100,
+        help_text=_("Part of the name or of the e-mail address is enough."),
     )
     province = forms.ChoiceField(
         label=_("Province"), required=False, choices=[("", _("Any")), *Province.choices]
@@ -41,9 +42,8 @@ class AssessmentFilterForm(forms.Form):
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
     manager_left = forms.BooleanField(label=_("Manager left the pool"), required=False)
 
-    def __init__(self, *args: Any, managers: QuerySet[Manager], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["manager"].queryset = managers
         self.fields["sector"].choices = [
             ("", _("Any")),
             *[(letter, f"{letter} - {title}") for letter, title in sections()],
@@ -55,10 +55,9 @@ class AssessmentFilterForm(forms.Form):
             return Filters()
         self.is_valid()
         data = {name: value for name, value in self.cleaned_data.items() if name not in self.errors}
-        manager = data.get("manager")
         return Filters(
             status=data.get("status") or "",
-            manager=manager.pk if manager else None,
+            manager=data.get("manager") or "",
             province=data.get("province") or "",
             sector=data.get("sector") or "",
             overdue=bool(data.get("overdue")),

@@ -53,6 +53,7 @@ from programme.reference import EU_DIMENSIONS, AssessmentArea, Province
 # An assessment is overdue while the work is open past its deadline (a report waiting
 # for staff counts too: the programme's deadline is for completion).
 OVERDUE_STATUSES = (AssessmentStatus.ACCEPTED, AssessmentStatus.IN_PROGRESS, AssessmentStatus.SUBMITTED)
+MANAGER_SEARCH_WORDS = 4
 PRIORITY_ORDER = {Rating.HIGH: 0, Rating.MEDIUM: 1, Rating.LOW: 2}
 DAYS = DecimalField(max_digits=8, decimal_places=2)
 
@@ -123,7 +124,7 @@ class Filters:
     """The list's filters, as the filter form cleaned them."""
 
     status: str = ""
-    manager: int | None = None
+    manager: str = ""
     province: str = ""
     sector: str = ""
     overdue: bool = False
@@ -135,8 +136,14 @@ def filter_assessments(queryset: QuerySet[Assessment], filters: Filters) -> Quer
     """Apply the filters; the most urgent first (overdue, then by deadline)."""
     if filters.status:
         queryset = queryset.filter(status=filters.status)
-    if filters.manager:
-        queryset = queryset.filter(manager_id=filters.manager)
+    # Every word of the manager search in the name or the e-mail address (a few words at
+    # most: a search is a name, not a paragraph).
+    for word in filters.manager.split()[:MANAGER_SEARCH_WORDS]:
+        queryset = queryset.filter(
+            Q(manager__user__first_name__icontains=word)
+            | Q(manager__user__last_name__icontains=word)
+            | Q(manager__user__email__icontains=word)
+        )
     if filters.province:
         queryset = queryset.filter(application__company__province=filters.province)
     if filters.sector:
@@ -170,18 +177,6 @@ def status_counts(programme: Programme, today: datetime.date | None = None) -> d
         manager_left=Count("pk", filter=Q(manager__status=ManagerStatus.LEFT) & is_open_status()),
     )
     return counts
-
-
-def list_managers(programme: Programme) -> QuerySet[Manager]:
-    """The managers who hold or held an assessment, for the list's filter: an EXISTS
-    rather than a join made distinct over every assessment, and only what the options show."""
-    return (
-        Manager.objects.filter(programme=programme)
-        .filter(Exists(Assessment.objects.filter(manager=OuterRef("pk"))))
-        .select_related("user")
-        .only("pk", "user__first_name", "user__last_name", "user__email")
-        .order_by("user__last_name", "user__first_name", "pk")
-    )
 
 
 def staff_assessment(programme: Programme) -> QuerySet[Assessment]:

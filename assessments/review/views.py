@@ -34,7 +34,7 @@ def _programme() -> Programme:
 
 
 def _filtered(request: HttpRequest, programme: Programme) -> tuple[AssessmentFilterForm, object]:
-    form = AssessmentFilterForm(request.GET or None, managers=queries.list_managers(programme))
+    form = AssessmentFilterForm(request.GET or None)
     assessments = queries.filter_assessments(queries.staff_assessments(programme), form.filters())
     return form, assessments
 

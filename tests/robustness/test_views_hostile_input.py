@@ -611,7 +611,7 @@ FORMS: list[FormCase] = [
         lambda world, values: {
             "q": "Officine",
             "status": "in_progress",
-            "manager": str(world.manager.pk),
+            "manager": world.manager.user.last_name,
             "province": "MI",
             "sector": "C",
             "overdue": "on",
