@@ -238,7 +238,11 @@ class Application(models.Model):
                 name="application_waitlist_position_iff_waitlisted",
             ),
         ]
-        indexes = [models.Index(fields=["programme", "status"])]
+        indexes = [
+            # With the key, so that counting the enrolled SMEs still waiting for a manager
+            # (an anti-join with their assessments) reads the index alone.
+            models.Index(fields=["programme", "status", "id"], name="application_status_key_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.company} · {self.programme}"
