@@ -1065,19 +1065,7 @@ def test_hostile_input_in_any_field_is_refused_or_stored_and_shown_safely(case, 
     assert targets, case.name
     counts = COUNTS.setdefault(case.name, {"examples": 0, "reached_validation": 0})
 
-    @hypothesis_settings(
-        max_examples=EXAMPLES_PER_FORM,
-        deadline=None,
-        derandomize=True,
-        database=None,
-        # Without the explain phase, which traces every line run and is very slow here.
-        phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],
-        suppress_health_check=[
-            HealthCheck.too_slow,
-            HealthCheck.data_too_large,
-            HealthCheck.large_base_example,
-        ],
-    )
+    @_hypothesis(EXAMPLES_PER_FORM)
     @given(target=st.sampled_from(targets), value=hostile_values())
     def one_example(target: str, value: Any) -> None:
         payload = dict(valid)
@@ -1126,6 +1114,7 @@ def _hypothesis(examples: int) -> Callable:
         deadline=None,
         derandomize=True,
         database=None,
+        # Without the explain phase, which traces every line run and is very slow here.
         phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],
         suppress_health_check=[
             HealthCheck.too_slow,
