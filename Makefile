@@ -63,7 +63,9 @@ test: setup deploy-packages
 # Debian packages the production stack needs beyond the portal's own: nginx in front of
 # gunicorn, openssl for prod-check's certificate, pg_dump/pg_restore for backups, and
 # systemd-analyze, which checks the units in deploy/systemd (already there on most Debian systems).
-DEPLOY_DEBIAN_PACKAGES := nginx openssl postgresql-client systemd
+# PostgreSQL's server programs (initdb, pg_ctl, pg_basebackup) build the streaming replica that
+# tests/deploy/test_replica_streaming.py serves the dashboard from.
+DEPLOY_DEBIAN_PACKAGES := nginx openssl postgresql-client postgresql systemd
 deploy-packages:
 	@missing="$$(for package in $(DEPLOY_DEBIAN_PACKAGES); do dpkg -s $$package >/dev/null 2>&1 || echo $$package; done)"; \
 	if [ -n "$$missing" ]; then \

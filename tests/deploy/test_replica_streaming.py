@@ -42,11 +42,10 @@ def statements_between(log: str, begins: str, ends: str) -> list[str]:
     return statements[first + 1 : last]
 
 
-@pytest.mark.skipif(
-    PROGRAMS is None, reason="PostgreSQL's server programs (initdb, pg_ctl) are not installed"
-)
 @pytest.mark.django_db
 def test_dashboard_and_statistics_read_from_a_streaming_replica():
+    # `make test` installs Debian's postgresql (deploy-packages) when it is missing.
+    assert PROGRAMS is not None, "PostgreSQL's server programs (initdb, pg_ctl) are not installed"
     test_database = settings.DATABASES["default"]
     source = (
         f"postgres://{test_database.get('USER') or 'postgres'}@{test_database.get('HOST') or '127.0.0.1'}:"
