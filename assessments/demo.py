@@ -19,8 +19,7 @@ from decimal import Decimal
 
 import numpy as np
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count
 from django.utils import translation
 
 from assessments import optimiser, scoring, totals
@@ -40,6 +39,7 @@ from assessments.models import (
     VisitMode,
 )
 from managers.models import Manager, ManagerStatus
+from programme import queries as programme_queries
 from programme.models import AuditEntry, Programme
 from programme.reference import EU_DIMENSIONS, AssessmentArea, Province
 from programme.roles import Role
@@ -1145,15 +1145,10 @@ def create(context) -> list[Assessment]:
 
     # The counter the services keep, set to what was just created: each manager's open
     # ones, counted by the database in one update.
-    open_ones = (
-        Assessment.objects.filter(manager=OuterRef("pk"), status__in=OPEN_STATUSES)
-        .order_by()
-        .values("manager")
-        .annotate(total=Count("pk"))
-        .values("total")
-    )
     Manager.objects.filter(programme=programme).update(
-        open_assessments=Coalesce(Subquery(open_ones, output_field=IntegerField()), Value(0))
+        open_assessments=programme_queries.per_row(
+            Assessment.objects.filter(status__in=OPEN_STATUSES), "manager", Count("pk"), default=0
+        )
     )
     # The averages' totals, which assessment_complete keeps one assessment at a time.
     totals.recount(programme)

@@ -6,11 +6,11 @@ assessment_complete; rebuilt from the assessments when data arrive in bulk."""
 from __future__ import annotations
 
 from django.db import connection, transaction
-from django.db.models import Count, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count
 
 from assessments.models import Assessment, AssessmentStatus, DimensionTotal
 from managers.models import Manager
+from programme import queries as programme_queries
 from programme.models import Programme
 
 _TOTALS_TABLE = DimensionTotal._meta.db_table
@@ -50,15 +50,10 @@ def add_completed(assessment: Assessment) -> None:
 def recount(programme: Programme) -> None:
     """The totals and the managers' completed assessments again, from every completed
     assessment of the programme (after a bulk load)."""
-    completed = (
-        Assessment.objects.filter(manager=OuterRef("pk"), status=AssessmentStatus.COMPLETED)
-        .order_by()
-        .values("manager")
-        .annotate(total=Count("pk"))
-        .values("total")
-    )
     Manager.objects.filter(programme=programme).update(
-        completed_assessments=Coalesce(Subquery(completed), Value(0))
+        completed_assessments=programme_queries.per_row(
+            Assessment.objects.filter(status=AssessmentStatus.COMPLETED), "manager", Count("pk"), default=0
+        )
     )
     DimensionTotal.objects.filter(programme=programme).delete()
     select = _FINDINGS_OF.format(condition="assessment.programme_id = %s AND assessment.status = %s")

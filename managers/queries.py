@@ -5,8 +5,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -127,15 +126,8 @@ def ranking(programme: Programme, status: str, reviewer: User) -> QuerySet[Manag
         .annotate(
             # A per row subquery rather than a join grouped over the whole pool: computed
             # for the rows of the page only, after sorting and the limit.
-            reviews_count=Coalesce(
-                Subquery(
-                    MeritReview.objects.filter(manager=OuterRef("pk"))
-                    .order_by()
-                    .values("manager")
-                    .annotate(total=Count("pk"))
-                    .values("total")
-                ),
-                Value(0),
+            reviews_count=programme_queries.per_row(
+                MeritReview.objects.all(), "manager", Count("pk"), default=0
             ),
             reviewed_by_me=Exists(MeritReview.objects.filter(manager=OuterRef("pk"), reviewer=reviewer)),
             conflict_of_mine=Exists(ReviewConflict.objects.filter(manager=OuterRef("pk"), reviewer=reviewer)),

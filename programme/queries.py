@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.db.models import QuerySet
+from django.db.models import Aggregate, Expression, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 
 from programme.models import AuditEntry, Notification, Programme, User
 
@@ -90,6 +91,38 @@ def recent_audit(programme: Programme, limit: int = 10) -> list[AuditEntry]:
         .select_related("actor", "content_type")
         .order_by("-created_at", "-id")[:limit]
     )
+
+
+def per_row(related: QuerySet, link: str, aggregate: Aggregate, *, default: object = None) -> Expression:
+    """An aggregate over the rows of `related` that point at the outer row through `link`
+    (a visit's assessment, a milestone's project), as a correlated subquery: PostgreSQL
+    computes it for the outer rows it returns only, after sorting and the limit, rather
+    than grouping a join over every row. With a `default`, rows with none get it."""
+    rows = (
+        related.filter(**{link: OuterRef("pk")})
+        .order_by()
+        .values(link)
+        .annotate(value=aggregate)
+        .values("value")
+    )
+    subquery = Subquery(rows, output_field=aggregate.output_field)
+    if default is None:
+        return subquery
+    return Coalesce(subquery, Value(default), output_field=aggregate.output_field)
+
+
+def person_matches(text: str, *, person: str = "", words: int | None = None) -> Q:
+    """Every word of `text` (the first `words` of them) in the first name, the last name or
+    the e-mail address of a person: the user itself, or the user at the path `person`."""
+    prefix = f"{person}__" if person else ""
+    condition = Q()
+    for word in text.split()[:words]:
+        condition &= (
+            Q(**{f"{prefix}first_name__icontains": word})
+            | Q(**{f"{prefix}last_name__icontains": word})
+            | Q(**{f"{prefix}email__icontains": word})
+        )
+    return condition
 
 
 def audit_entry_count(programme: Programme) -> int:

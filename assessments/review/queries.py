@@ -11,7 +11,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import (
-    Aggregate,
     BooleanField,
     Case,
     Count,
@@ -23,12 +22,10 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
-    Subquery,
     Sum,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -78,18 +75,6 @@ def overdue_condition(today: datetime.date) -> Q:
     return Q(status__in=OVERDUE_STATUSES, due_on__lt=today)
 
 
-def _of_visits(aggregate: Aggregate, **conditions: Any) -> Subquery:
-    """An aggregate over the visits of the outer assessment, as a correlated subquery."""
-    visits = (
-        Visit.objects.filter(assessment=OuterRef("pk"), **conditions)
-        .order_by()
-        .values("assessment")
-        .annotate(value=aggregate)
-        .values("value")
-    )
-    return Subquery(visits, output_field=aggregate.output_field)
-
-
 def staff_assessments(programme: Programme, today: datetime.date | None = None) -> QuerySet[Assessment]:
     """Every assessment of the programme, with its company and manager, the days used,
     the visits the SME disputed, whether it is overdue and whether its manager left."""
@@ -100,10 +85,15 @@ def staff_assessments(programme: Programme, today: datetime.date | None = None) 
         .annotate(
             # Per row subqueries rather than a join grouped over every assessment: PostgreSQL
             # computes them for the rows of the page only, after sorting and the limit.
-            days_used=Coalesce(_of_visits(days_of_visits()), Value(Decimal("0")), output_field=DAYS),
-            visit_count=Coalesce(_of_visits(Count("pk")), Value(0)),
-            disputed_visits=Coalesce(
-                _of_visits(Count("pk"), confirmation=VisitConfirmation.DISPUTED), Value(0)
+            days_used=programme_queries.per_row(
+                Visit.objects.all(), "assessment", days_of_visits(), default=Decimal("0")
+            ),
+            visit_count=programme_queries.per_row(Visit.objects.all(), "assessment", Count("pk"), default=0),
+            disputed_visits=programme_queries.per_row(
+                Visit.objects.filter(confirmation=VisitConfirmation.DISPUTED),
+                "assessment",
+                Count("pk"),
+                default=0,
             ),
             overdue=Case(When(overdue_condition(today), then=Value(True)), default=Value(False)),
             manager_left=Case(
@@ -136,14 +126,11 @@ def filter_assessments(queryset: QuerySet[Assessment], filters: Filters) -> Quer
     """Apply the filters; the most urgent first (overdue, then by deadline)."""
     if filters.status:
         queryset = queryset.filter(status=filters.status)
-    # Every word of the manager search in the name or the e-mail address (a few words at
-    # most: a search is a name, not a paragraph).
-    for word in filters.manager.split()[:MANAGER_SEARCH_WORDS]:
-        queryset = queryset.filter(
-            Q(manager__user__first_name__icontains=word)
-            | Q(manager__user__last_name__icontains=word)
-            | Q(manager__user__email__icontains=word)
-        )
+    # The manager's name or e-mail address (a few words at most: a search is a name, not a
+    # paragraph).
+    queryset = queryset.filter(
+        programme_queries.person_matches(filters.manager, person="manager__user", words=MANAGER_SEARCH_WORDS)
+    )
     if filters.province:
         queryset = queryset.filter(application__company__province=filters.province)
     if filters.sector:

@@ -489,12 +489,11 @@ def chart_data(board: dict) -> dict[str, dict]:
 def people_search(text: str) -> QuerySet[User]:
     """People whose e-mail address or name contains every word typed, with their roles,
     newest first. Two queries per page (the rows, their roles) whatever the count."""
-    people = User.objects.prefetch_related("groups").order_by("-date_joined", "-pk")
-    for word in text.split():
-        people = people.filter(
-            Q(email__icontains=word) | Q(first_name__icontains=word) | Q(last_name__icontains=word)
-        )
-    return people
+    return (
+        User.objects.filter(programme_queries.person_matches(text))
+        .prefetch_related("groups")
+        .order_by("-date_joined", "-pk")
+    )
 
 
 def company_left_without_members(user: User) -> list[str]:

@@ -10,7 +10,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import (
-    Aggregate,
     Case,
     Count,
     DecimalField,
@@ -20,12 +19,10 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
-    Subquery,
     Sum,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -175,23 +172,11 @@ def staff_projects(programme: Programme) -> QuerySet[Project]:
     # Per row subqueries rather than a join grouped over every project: PostgreSQL
     # computes them for the rows of the page only, after sorting and the limit.
     return _related(Project.objects.filter(programme=programme)).annotate(
-        milestone_count=Coalesce(_of_milestones(Count("pk")), Value(0)),
-        tranches_total=Coalesce(
-            _of_milestones(Sum("tranche", output_field=MONEY)), Value(Decimal("0")), output_field=MONEY
+        milestone_count=programme_queries.per_row(Milestone.objects.all(), "project", Count("pk"), default=0),
+        tranches_total=programme_queries.per_row(
+            Milestone.objects.all(), "project", Sum("tranche", output_field=MONEY), default=Decimal("0")
         ),
     )
-
-
-def _of_milestones(aggregate: Aggregate) -> Subquery:
-    """An aggregate over the milestones of the outer project, as a correlated subquery."""
-    milestones = (
-        Milestone.objects.filter(project=OuterRef("pk"))
-        .order_by()
-        .values("project")
-        .annotate(value=aggregate)
-        .values("value")
-    )
-    return Subquery(milestones, output_field=aggregate.output_field)
 
 
 @dataclass(frozen=True)
