@@ -199,15 +199,14 @@ def sme_assessment(application: Application | None) -> Assessment | None:
     )
 
 
+# Assessments that do not count as assigned: the manager never took the SME on.
+NOT_ASSIGNED_STATUSES = (AssessmentStatus.DECLINED, AssessmentStatus.LAPSED, AssessmentStatus.CANCELLED)
+
+
 def headline_figures(programme: Programme) -> dict[str, int]:
     """Assessments assigned (whatever their later status, unless declined, lapsed or
     cancelled) and completed."""
     return Assessment.objects.filter(programme=programme).aggregate(
-        assessments_assigned=Count(
-            "pk",
-            filter=~Q(
-                status__in=[AssessmentStatus.DECLINED, AssessmentStatus.LAPSED, AssessmentStatus.CANCELLED]
-            ),
-        ),
+        assessments_assigned=Count("pk", filter=~Q(status__in=NOT_ASSIGNED_STATUSES)),
         assessments_completed=Count("pk", filter=Q(status=AssessmentStatus.COMPLETED)),
     )

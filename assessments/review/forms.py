@@ -15,11 +15,6 @@ from programme.forms import PersonChoiceField
 from programme.reference import Province, sections
 
 
-class ManagerChoiceField(PersonChoiceField):
-    def label_from_instance(self, manager: Manager) -> str:
-        return str(manager)
-
-
 class AssessmentFilterForm(forms.Form):
     """The list's filters; a value it does not know is dropped, not an error page."""
 
@@ -85,7 +80,7 @@ class CancelForm(forms.Form):
 
 
 class HandOverForm(forms.Form):
-    manager = ManagerChoiceField(
+    manager = PersonChoiceField(
         label=_("New manager"),
         queryset=Manager.objects.none(),
         help_text=_("Selected managers with a place left, without a conflict with this company."),

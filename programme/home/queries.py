@@ -134,8 +134,8 @@ def funnel(programme: Programme) -> list[Step]:
 
 
 def _funnel_and_application_counts(programme: Programme) -> dict[str, int]:
-    """The funnel's counts and the applications' counts now (application_counts), in one
-    query: the dashboard shows both.
+    """The funnel's counts and the applications' counts now (enrolled, waitlisted, to
+    check, eligible and waiting), in one query: the dashboard shows both.
 
     The steps after enrolment are read as "the application is among those with such an
     assessment (or project)": PostgreSQL hashes each such set once, so every application
@@ -186,18 +186,6 @@ def _funnel_steps(counts: dict[str, int]) -> list[Step]:
 
 
 APPLICATION_COUNT_KEYS = ("enrolled", "waitlisted", "to_check", "eligible_waiting")
-# Assessments that do not count as assigned (see assessments.queries.headline_figures).
-NOT_ASSIGNED_STATUSES = (AssessmentStatus.DECLINED, AssessmentStatus.LAPSED, AssessmentStatus.CANCELLED)
-
-
-def application_counts(programme: Programme) -> dict[str, int]:
-    """SMEs enrolled and waitlisted now, and applications waiting for a decision. One query."""
-    return Application.objects.filter(programme=programme).aggregate(
-        enrolled=Count("pk", filter=Q(status=ApplicationStatus.ENROLLED)),
-        waitlisted=Count("pk", filter=Q(status=ApplicationStatus.WAITLISTED)),
-        to_check=Count("pk", filter=Q(status=ApplicationStatus.SUBMITTED)),
-        eligible_waiting=Count("pk", filter=Q(status=ApplicationStatus.ELIGIBLE)),
-    )
 
 
 def quota(
@@ -358,7 +346,9 @@ def dashboard(programme: Programme, today: datetime.date | None = None) -> dict:
     figures["smes_enrolled"] = counts["now_enrolled"]
     figures["managers_selected"] = pool["selected"]
     figures["assessments_assigned"] = sum(
-        statuses[status] for status in AssessmentStatus.values if status not in NOT_ASSIGNED_STATUSES
+        statuses[status]
+        for status in AssessmentStatus.values
+        if status not in assessment_queries.NOT_ASSIGNED_STATUSES
     )
     figures["assessments_completed"] = statuses[AssessmentStatus.COMPLETED]
     figures.update(project_queries.headline_figures(programme))

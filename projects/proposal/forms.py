@@ -31,11 +31,6 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-class ManagerChoiceField(PersonChoiceField):
-    def label_from_instance(self, manager: Manager) -> str:
-        return str(manager)
-
-
 class RecommendationChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, recommendation: Recommendation) -> str:
         return f"{recommendation.title} ({recommendation.get_dimension_display()})"
@@ -56,7 +51,7 @@ class GeneralForm(forms.Form):
         queryset=Recommendation.objects.none(),
         widget=forms.CheckboxSelectMultiple,
     )
-    facilitator = ManagerChoiceField(
+    facilitator = PersonChoiceField(
         label=_("Manager who facilitates it"),
         queryset=Manager.objects.none(),
         empty_label=None,
@@ -188,7 +183,7 @@ class ProjectFilterForm(forms.Form):
         required=False,
         choices=[("", _("Any")), *ProjectStatus.choices],
     )
-    facilitator = ManagerChoiceField(
+    facilitator = PersonChoiceField(
         label=_("Manager"),
         required=False,
         queryset=Manager.objects.none(),
