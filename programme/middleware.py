@@ -144,9 +144,9 @@ class SecondFactorRequiredMiddleware:
         if (
             user.is_authenticated
             and not request.path.startswith(SECOND_FACTOR_EXEMPT_PREFIXES)
-            and not _is_one_of(request, SIGN_IN_PAGES)
             and needs_second_factor(user)
             and not session_passed_second_factor(request)
+            and not _is_one_of(request, SIGN_IN_PAGES)
         ):
             if not is_mfa_enabled(user, [Authenticator.Type.TOTP]):
                 if _is_one_of(request, SET_UP_PAGES):
