@@ -33,8 +33,9 @@ REPLICA_DB_ALIAS = "replica"
 
 # The apps whose rows decide who someone is and what they may do, and the cache table.
 PRIMARY_ONLY_APPS = frozenset({"sessions", "auth", "account", "mfa", "django_cache"})
-# The portal's own session table (programme.sessions) lives in the programme app.
-PRIMARY_ONLY_MODELS = frozenset({"programme.Session"})
+# The models of the same kind in the programme app: the users, and the portal's own
+# session table (programme.sessions).
+PRIMARY_ONLY_MODELS = frozenset({settings.AUTH_USER_MODEL, "programme.Session"})
 
 _reads_from_replica: ContextVar[bool] = ContextVar("reads_from_replica", default=False)
 
@@ -88,11 +89,7 @@ def _replica_reachable(request: HttpRequest) -> bool:
 
 
 def _primary_only(model: type[Model]) -> bool:
-    return (
-        model._meta.app_label in PRIMARY_ONLY_APPS
-        or model._meta.label in PRIMARY_ONLY_MODELS
-        or model._meta.label == settings.AUTH_USER_MODEL
-    )
+    return model._meta.app_label in PRIMARY_ONLY_APPS or model._meta.label in PRIMARY_ONLY_MODELS
 
 
 class ReplicaRouter:
