@@ -342,6 +342,9 @@ class AuditEntry(models.Model):
             models.Index(fields=["content_type", "object_id", "created_at"]),
             # The dashboard's latest changes of a programme, newest first.
             models.Index(fields=["programme", "-created_at", "-id"], name="audit_programme_recent_idx"),
+            # The programme's latest entries by key: what marks a change of its figures
+            # (programme.figures).
+            models.Index(fields=["programme", "id"], name="audit_programme_key_idx"),
         ]
 
     def __str__(self) -> str:

@@ -111,6 +111,11 @@ def per_row(related: QuerySet, link: str, aggregate: Aggregate, *, default: obje
     return Coalesce(subquery, Value(default), output_field=aggregate.output_field)
 
 
+# A list's search for a manager by name or e-mail reads a few words at most: a search is
+# a name, not a paragraph.
+MANAGER_SEARCH_WORDS = 4
+
+
 def person_matches(text: str, *, person: str = "", words: int | None = None) -> Q:
     """Every word of `text` (the first `words` of them) in the first name, the last name or
     the e-mail address of a person: the user itself, or the user at the path `person`."""
@@ -123,13 +128,6 @@ def person_matches(text: str, *, person: str = "", words: int | None = None) -> 
             | Q(**{f"{prefix}email__icontains": word})
         )
     return condition
-
-
-def audit_entry_count(programme: Programme) -> int:
-    """How many entries the programme's audit trail holds: it only grows, so a change of
-    the count marks a change of the programme, including one whose transaction committed
-    after a later one's (an entry's key or time would miss it). An index-only count."""
-    return AuditEntry.objects.filter(programme=programme).count()
 
 
 def users_with_role(role: str) -> QuerySet[User]:

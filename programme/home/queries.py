@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.db.models import (
     Aggregate,
     Count,
@@ -17,7 +16,7 @@ from django.db.models import (
     QuerySet,
     Sum,
 )
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from assessments import queries as assessment_queries
@@ -25,8 +24,8 @@ from assessments.models import Assessment, AssessmentStatus
 from assessments.review import queries as review_queries
 from managers import queries as manager_queries
 from managers.models import Manager, ManagerStatus
+from programme import figures, reference
 from programme import queries as programme_queries
-from programme import reference
 from programme.models import Programme, User
 from programme.reference import Province
 from projects import queries as project_queries
@@ -371,27 +370,14 @@ def dashboard(programme: Programme, today: datetime.date | None = None) -> dict:
     }
 
 
-# Figures changed outside the services (the Django admin, a profile's capacity) show
-# after at most this long; every change a service makes shows at once.
-DASHBOARD_CACHE_SECONDS = 300
-
-
 def dashboard_as_of_last_change(programme: Programme, today: datetime.date) -> dict:
-    """dashboard(), computed once per change of the programme and then read from the cache.
+    """dashboard(), computed once per change of the programme and then read from the cache
+    (programme.figures): a request after a change computes it again, the others read it."""
 
-    Every status change and decision of the programme writes an audit entry in the same
-    transaction (services.py), so the number of entries marks the figures: a request
-    after a change computes them again, the others read them (two queries instead of
-    thirteen aggregates over the whole programme). The key holds the day (what is
-    overdue) and the language (the labels)."""
-    changes = programme_queries.audit_entry_count(programme)
-    key = f"dashboard:{programme.pk}:{changes}:{today.isoformat()}:{translation.get_language()}"
-    board = cache.get(key)
-    if board is None:
-        board = dashboard(programme, today)
-        board["computed_at"] = timezone.now()
-        cache.set(key, board, DASHBOARD_CACHE_SECONDS)
-    return board
+    def computed() -> dict:
+        return {**dashboard(programme, today), "computed_at": timezone.now()}
+
+    return figures.kept(programme, "dashboard", computed, today=today)
 
 
 def _labels() -> tuple[dict, dict]:

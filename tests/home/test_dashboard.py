@@ -459,7 +459,7 @@ def test_dashboard_makes_the_same_number_of_queries_whatever_the_size(
     assert board["figures"]["smes_enrolled"] == size
 
 
-# The audit trail's count (the figures' mark) and the cache read; after a change, the
+# The programme's change mark (programme.figures) and the cache read; after a change, the
 # figures computed and the cache written (its size checked, the key looked up, the row
 # written, inside a savepoint).
 CACHE_READ = 2
