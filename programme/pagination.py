@@ -12,7 +12,16 @@ class KeysFirstPaginator(Paginator):
     in order from an index: PostgreSQL sorts every row of the programme to find the page.
     Sorting the keys alone keeps that sort narrow; the columns, the related rows and the
     per-row figures are then read for the page's rows only. One query more than
-    Paginator, whatever the size of the list."""
+    Paginator, whatever the size of the list.
+
+    `count`, when the page already knows how many rows the list holds (from its counts by
+    status, programme.figures), saves counting them again."""
+
+    def __init__(self, object_list, per_page, *, count: int | None = None, **options) -> None:
+        super().__init__(object_list, per_page, **options)
+        if count is not None:
+            # Paginator.count is a cached property: a value set on the instance is read instead.
+            self.count = count
 
     def page(self, number: int | str) -> Page:
         number = self.validate_number(number)

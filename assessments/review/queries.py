@@ -43,6 +43,7 @@ from assessments.models import (
 )
 from assessments.review.words import ACTION_LABELS
 from managers.models import Manager, ManagerStatus
+from programme import figures
 from programme import queries as programme_queries
 from programme.models import Programme
 from programme.reference import EU_DIMENSIONS, AssessmentArea, Province
@@ -50,7 +51,6 @@ from programme.reference import EU_DIMENSIONS, AssessmentArea, Province
 # An assessment is overdue while the work is open past its deadline (a report waiting
 # for staff counts too: the programme's deadline is for completion).
 OVERDUE_STATUSES = (AssessmentStatus.ACCEPTED, AssessmentStatus.IN_PROGRESS, AssessmentStatus.SUBMITTED)
-MANAGER_SEARCH_WORDS = 4
 PRIORITY_ORDER = {Rating.HIGH: 0, Rating.MEDIUM: 1, Rating.LOW: 2}
 DAYS = DecimalField(max_digits=8, decimal_places=2)
 
@@ -126,10 +126,10 @@ def filter_assessments(queryset: QuerySet[Assessment], filters: Filters) -> Quer
     """Apply the filters; the most urgent first (overdue, then by deadline)."""
     if filters.status:
         queryset = queryset.filter(status=filters.status)
-    # The manager's name or e-mail address (a few words at most: a search is a name, not a
-    # paragraph).
     queryset = queryset.filter(
-        programme_queries.person_matches(filters.manager, person="manager__user", words=MANAGER_SEARCH_WORDS)
+        programme_queries.person_matches(
+            filters.manager, person="manager__user", words=programme_queries.MANAGER_SEARCH_WORDS
+        )
     )
     if filters.province:
         queryset = queryset.filter(application__company__province=filters.province)
@@ -164,6 +164,26 @@ def status_counts(programme: Programme, today: datetime.date | None = None) -> d
         manager_left=Count("pk", filter=Q(manager__status=ManagerStatus.LEFT) & is_open_status()),
     )
     return counts
+
+
+def kept_status_counts(programme: Programme, today: datetime.date) -> dict[str, int]:
+    """status_counts(), computed once per change of the programme (programme.figures)."""
+    return figures.kept(programme, "assessment-statuses", lambda: status_counts(programme, today), today=today)
+
+
+def counted(filters: Filters, counts: dict[str, int]) -> int | None:
+    """How many assessments the filtered list holds, when its counts by status already say
+    it (no filter, or one status, or only the overdue, or only those whose manager left);
+    None when the list must be counted."""
+    if filters == Filters():
+        return sum(counts[status] for status in AssessmentStatus.values)
+    if filters == Filters(status=filters.status):
+        return counts[filters.status]
+    if filters == Filters(overdue=True):
+        return counts["overdue"]
+    if filters == Filters(manager_left=True):
+        return counts["manager_left"]
+    return None
 
 
 def staff_assessment(programme: Programme) -> QuerySet[Assessment]:

@@ -45,7 +45,10 @@ def assessment_list(request: HttpRequest) -> HttpResponse:
     whose manager left the pool first."""
     programme = _programme()
     form, assessments = _filtered(request, programme)
-    page = KeysFirstPaginator(assessments, ASSESSMENTS_PER_PAGE).get_page(request.GET.get("page"))
+    counts = queries.kept_status_counts(programme, timezone.localdate())
+    page = KeysFirstPaginator(
+        assessments, ASSESSMENTS_PER_PAGE, count=queries.counted(form.filters(), counts)
+    ).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -56,7 +59,7 @@ def assessment_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "query": query.urlencode(),
-            "counts": queries.status_counts(programme),
+            "counts": counts,
             "averages": queries.average_levels(programme),
         },
     )

@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.db.models import Count, DecimalField, F, Prefetch, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
+from programme import figures
 from programme import queries as programme_queries
 from programme.models import Programme, User
 from programme.roles import Role, role_names
@@ -200,6 +201,17 @@ def portfolio_counts(programme: Programme) -> dict[str, int]:
         **{status: Count("pk", filter=Q(status=status)) for status in FINANCED_STATUSES},
         milestones_to_check=Count("milestones", filter=Q(milestones__status=MilestoneStatus.REACHED)),
     )
+
+
+def kept_portfolio_counts(programme: Programme) -> dict[str, int]:
+    """portfolio_counts(), computed once per change of the programme (programme.figures)."""
+    return figures.kept(programme, "portfolio", lambda: portfolio_counts(programme))
+
+
+def portfolio_count(counts: dict[str, int], status: str = "") -> int:
+    """How many projects the portfolio lists with the status chosen (every financed one
+    without), from its counts."""
+    return counts[status] if status in FINANCED_STATUSES else sum(counts[each] for each in FINANCED_STATUSES)
 
 
 def timeline(project: Project) -> list:

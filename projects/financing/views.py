@@ -67,8 +67,12 @@ def portfolio(request: HttpRequest) -> HttpResponse:
     """The financed projects, those with milestones to check first."""
     programme = _programme()
     form = PortfolioFilterForm(request.GET or None)
+    status = form.selected_status()
+    counts = queries.kept_portfolio_counts(programme)
     page = KeysFirstPaginator(
-        queries.portfolio(programme, form.selected_status()), PROJECTS_PER_PAGE
+        queries.portfolio(programme, status),
+        PROJECTS_PER_PAGE,
+        count=queries.portfolio_count(counts, status),
     ).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -80,7 +84,7 @@ def portfolio(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "query": query.urlencode(),
-            "counts": queries.portfolio_counts(programme),
+            "counts": counts,
             "envelope": queries.envelope(programme),
         },
     )

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from assessments.models import Recommendation
 from managers.models import Manager
-from programme.forms import PersonChoiceField, PlainSelect
+from programme.forms import PersonChoiceField
 from programme.models import Programme
 from programme.reference import Province
 from projects import checklist
@@ -183,30 +183,26 @@ class ProjectFilterForm(forms.Form):
         required=False,
         choices=[("", _("Any")), *ProjectStatus.choices],
     )
-    facilitator = PersonChoiceField(
-        label=_("Manager"),
+    # A search rather than a choice: a national edition has a manager for each of
+    # thousands of projects, more than a list of options serves (or renders quickly).
+    manager = forms.CharField(
+        label=_("Manager (name or e-mail)"),
         required=False,
-        queryset=Manager.objects.none(),
-        empty_label=_("Any"),
-        widget=PlainSelect,
+        max_length=100,
+        help_text=_("Part of the name or of the e-mail address is enough."),
     )
     province = forms.ChoiceField(
         label=_("Province"), required=False, choices=[("", _("Any")), *Province.choices]
     )
-
-    def __init__(self, *args: Any, facilitators: QuerySet[Manager], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["facilitator"].queryset = facilitators
 
     def filters(self) -> Filters:
         if not self.is_bound:
             return Filters()
         self.is_valid()
         data = {name: value for name, value in self.cleaned_data.items() if name not in self.errors}
-        facilitator = data.get("facilitator")
         return Filters(
             status=data.get("status") or "",
-            facilitator=facilitator.pk if facilitator else None,
+            manager=data.get("manager") or "",
             province=data.get("province") or "",
             q=data.get("q") or "",
         )

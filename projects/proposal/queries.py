@@ -13,9 +13,7 @@ from django.db.models import (
     Case,
     Count,
     DecimalField,
-    Exists,
     F,
-    OuterRef,
     Prefetch,
     Q,
     QuerySet,
@@ -27,7 +25,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from assessments.models import Assessment, AssessmentStatus, Recommendation
-from managers.models import Manager
+from programme import figures
 from programme import queries as programme_queries
 from programme.models import Programme, User
 from projects import checklist
@@ -182,7 +180,7 @@ def staff_projects(programme: Programme) -> QuerySet[Project]:
 @dataclass(frozen=True)
 class Filters:
     status: str = ""
-    facilitator: int | None = None
+    manager: str = ""
     province: str = ""
     q: str = ""
 
@@ -191,8 +189,11 @@ def filter_projects(queryset: QuerySet[Project], filters: Filters) -> QuerySet[P
     """Apply the filters; those waiting for staff first, then by score, then by submission."""
     if filters.status:
         queryset = queryset.filter(status=filters.status)
-    if filters.facilitator:
-        queryset = queryset.filter(facilitator_id=filters.facilitator)
+    queryset = queryset.filter(
+        programme_queries.person_matches(
+            filters.manager, person="facilitator__user", words=programme_queries.MANAGER_SEARCH_WORDS
+        )
+    )
     if filters.province:
         queryset = queryset.filter(assessment__application__company__province=filters.province)
     search = filters.q.strip()
@@ -212,6 +213,21 @@ def status_counts(programme: Programme) -> dict[str, int]:
     return Project.objects.filter(programme=programme).aggregate(
         **{status: Count("pk", filter=Q(status=status)) for status in ProjectStatus.values}
     )
+
+
+def kept_status_counts(programme: Programme) -> dict[str, int]:
+    """status_counts(), computed once per change of the programme (programme.figures)."""
+    return figures.kept(programme, "project-statuses", lambda: status_counts(programme))
+
+
+def counted(filters: Filters, counts: dict[str, int]) -> int | None:
+    """How many projects the filtered list holds, when its counts by status already say it
+    (no filter, or one status); None when the list must be counted."""
+    if filters == Filters():
+        return sum(counts.values())
+    if filters == Filters(status=filters.status):
+        return counts[filters.status]
+    return None
 
 
 def export_rows(projects: QuerySet[Project]) -> Iterator[list[Any]]:
@@ -250,17 +266,6 @@ def export_rows(projects: QuerySet[Project]) -> Iterator[list[Any]]:
             project.submitted_at.date().isoformat() if project.submitted_at else "",
             project.eligibility_reason,
         ]
-
-
-def list_facilitators(programme: Programme) -> QuerySet[Manager]:
-    """The managers who facilitate a project, for the list's filter."""
-    return (
-        Manager.objects.filter(programme=programme)
-        .filter(Exists(Project.objects.filter(facilitator=OuterRef("pk"))))
-        .select_related("user")
-        .only("pk", "user__first_name", "user__last_name", "user__email")
-        .order_by("user__last_name", "user__first_name", "pk")
-    )
 
 
 def timeline(project: Project) -> list[programme_queries.TimelineEntry]:

@@ -257,7 +257,7 @@ def project_submit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _filtered(request: HttpRequest, programme: Programme) -> tuple[ProjectFilterForm, Any]:
-    form = ProjectFilterForm(request.GET or None, facilitators=queries.list_facilitators(programme))
+    form = ProjectFilterForm(request.GET or None)
     return form, queries.filter_projects(queries.staff_projects(programme), form.filters())
 
 
@@ -266,7 +266,10 @@ def staff_list(request: HttpRequest) -> HttpResponse:
     """Every project of the programme, those waiting for staff first."""
     programme = _programme()
     form, projects = _filtered(request, programme)
-    page = KeysFirstPaginator(projects, PROJECTS_PER_PAGE).get_page(request.GET.get("page"))
+    counts = queries.kept_status_counts(programme)
+    page = KeysFirstPaginator(
+        projects, PROJECTS_PER_PAGE, count=queries.counted(form.filters(), counts)
+    ).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -277,7 +280,7 @@ def staff_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "query": query.urlencode(),
-            "counts": queries.status_counts(programme),
+            "counts": counts,
         },
     )
 

@@ -694,7 +694,7 @@ FORMS: list[FormCase] = [
         lambda world, values: {
             "q": "Fabbrica",
             "status": "submitted",
-            "facilitator": str(world.manager.pk),
+            "manager": world.manager.user.last_name,
             "province": "BG",
         },
         method="get",
