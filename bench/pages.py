@@ -12,7 +12,8 @@ one run:
   signed in as the right role (second factor passed for staff and administrators): the
   SQL queries of one request and the median and 95th percentile of the server time over
   repeated requests, at both sizes; beside each list page, the Django admin's list of the
-  same model at national size;
+  same model at national size. The sizes of a page (and its admin list) are measured side
+  by side, request by request, so that drift in the machine's load hits both alike;
 - the portal under concurrent load: gunicorn with several workers on a free port of
   127.0.0.1, driven by locust (headless, fixed time) with a mix of the four roles' pages;
 - notifications: 10,000 e-mails delivered by one Celery worker to a local SMTP sink
@@ -166,9 +167,9 @@ def page_plan() -> list[Page]:
     ]
 
 
-def fill_urls(pages: list[Page]) -> None:
-    """The URL of each page in the database now connected: the demo personas' own objects,
-    which exist at every scale."""
+def page_urls() -> dict[str, str]:
+    """The URL of each page, by name, in the database now connected: the demo personas' own
+    objects, which exist at every scale."""
     from django.urls import reverse
 
     from assessments.models import Assessment, AssessmentStatus
@@ -192,7 +193,7 @@ def fill_urls(pages: list[Page]) -> None:
         or Assessment.objects.filter(status=AssessmentStatus.COMPLETED).order_by("pk").first()
     )
     project = Project.objects.order_by("pk").first()
-    urls = {
+    return {
         "staff dashboard": reverse("home:staff"),
         "staff dashboard, after a change": reverse("home:staff"),
         "staff applications (SMEs)": reverse("smes:staff_list"),
@@ -218,6 +219,10 @@ def fill_urls(pages: list[Page]) -> None:
         "administrator project": reverse("financing:detail", args=[project.pk]),
         "inbox": reverse("programme:inbox"),
     }
+
+
+def fill_urls(pages: list[Page]) -> None:
+    urls = page_urls()
     for page in pages:
         page.url = urls[page.name]
 
@@ -272,16 +277,32 @@ def signed_in_clients() -> dict[str, object]:
     return clients
 
 
-def switch_database(name: str) -> None:
-    """Point Django's connection at another database of the same server."""
+@dataclass
+class Database:
+    """An open connection to one benchmark database, and what Django keeps per process that
+    depends on the database: content type ids differ from one database to the other."""
+
+    connection: object
+    content_types: dict = field(default_factory=dict)
+
+
+def open_database(name: str) -> Database:
+    from django.db import connections
+
+    connection = connections.create_connection("default")
+    # A dict of its own: create_connection gives every wrapper of an alias the settings' one.
+    connection.settings_dict = {**connection.settings_dict, "NAME": name}
+    return Database(connection)
+
+
+def use_database(database: Database) -> None:
+    """Make Django's default alias use that database, its connection kept open. Its content
+    types are swapped in with it rather than cleared, so that no request pays for them again."""
     from django.contrib.contenttypes.models import ContentType
     from django.db import connections
 
-    connection = connections["default"]
-    connection.close()
-    connection.settings_dict["NAME"] = name
-    # Content type ids differ from one database to the other.
-    ContentType.objects.clear_cache()
+    connections["default"] = database.connection
+    ContentType.objects._cache = database.content_types
 
 
 def request_queries(client, url: str) -> int:
@@ -309,43 +330,89 @@ def forget_dashboard_figures() -> None:
         cursor.execute("DELETE FROM portal_cache WHERE cache_key LIKE %s", [":1:dashboard:%"])
 
 
-def timed_requests(client, url: str, repeat: int, after_change: bool = False) -> tuple[int, list[float]]:
-    """The queries of one request, then the server time of `repeat` more (after a warm-up:
-    the first request writes the session's last-seen time)."""
-    response = client.get(url)
-    assert response.status_code == 200, (url, response.status_code)
-    if after_change:
-        forget_dashboard_figures()
-    queries = request_queries(client, url)
-    times = []
-    for _ in range(repeat):
-        if after_change:
+@dataclass
+class Series:
+    """The requests of one page at one size (or of the admin's list), timed round by round
+    beside the page's other series."""
+
+    database: Database
+    client: object
+    url: str
+    after_change: bool = False
+    queries: int = 0
+    times: list[float] = field(default_factory=list)
+
+    def make_current(self) -> None:
+        """Its database in use and, as after a change, the dashboard's figures dropped:
+        before a request, outside its timed part."""
+        use_database(self.database)
+        if self.after_change:
             forget_dashboard_figures()
-        started = time.perf_counter()
-        response = client.get(url)
-        times.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200, (url, response.status_code)
-    return queries, times
+
+
+def measure_side_by_side(series: list[Series], repeat: int) -> None:
+    """The queries of one request of each series, then `repeat` rounds of one timed request
+    of each (after a warm-up: the first request writes the session's last-seen time)."""
+    for one in series:
+        use_database(one.database)
+        response = one.client.get(one.url)
+        assert response.status_code == 200, (one.url, response.status_code)
+    for one in series:
+        one.make_current()
+        one.queries = request_queries(one.client, one.url)
+    for round_number in range(repeat):
+        # Each round starts with another series, so that none is always timed first.
+        start = round_number % len(series)
+        for one in series[start:] + series[:start]:
+            one.make_current()
+            started = time.perf_counter()
+            response = one.client.get(one.url)
+            one.times.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, (one.url, response.status_code)
 
 
 def measure_pages(pages: list[Page], databases: dict[str, str], repeat: int, log) -> None:
-    for size, name in databases.items():
-        switch_database(name)
-        ensure_superuser()
-        fill_urls(pages)
-        clients = signed_in_clients()
+    """Each page at both sizes side by side, request by request: the machine's load drifts by
+    a fifth over minutes, and measured minutes apart the two sizes of a page would not see the
+    same machine. One connection per database stays open; the default alias is pointed at one
+    or the other between requests, outside the timed part."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import connections
+
+    own_connection, own_content_types = connections["default"], ContentType.objects._cache
+    opened = {size: open_database(name) for size, name in databases.items()}
+    try:
+        urls, clients = {}, {}
+        for size, database in opened.items():
+            use_database(database)
+            ensure_superuser()
+            urls[size] = page_urls()
+            # The sessions live in each database. A code of the second factor is refused a
+            # second time only in the same database (allauth marks it used in the cache).
+            clients[size] = signed_in_clients()
         for page in pages:
-            page.queries[size], page.times[size] = timed_requests(
-                clients[page.role], page.url, repeat, page.after_change
-            )
-            log(
-                f"{size:>5} {page.name:<42} {page.queries[size]:>3} queries, "
-                f"median {statistics.median(page.times[size]):7.1f} ms"
-            )
-            if page.admin and size == "large":
-                page.admin_queries[size], page.admin_times[size] = timed_requests(
-                    clients["superuser"], page.admin, repeat
+            series = {
+                size: Series(database, clients[size][page.role], urls[size][page.name], page.after_change)
+                for size, database in opened.items()
+            }
+            if page.admin:
+                series["admin"] = Series(opened["large"], clients["large"]["superuser"], page.admin)
+            measure_side_by_side(list(series.values()), repeat)
+            for size in databases:
+                page.queries[size], page.times[size] = series[size].queries, series[size].times
+                log(
+                    f"{size:>5} {page.name:<42} {page.queries[size]:>3} queries, "
+                    f"median {statistics.median(page.times[size]):7.1f} ms"
                 )
+            if page.admin:
+                page.admin_queries["large"] = series["admin"].queries
+                page.admin_times["large"] = series["admin"].times
+            page.url = urls["large"][page.name]
+    finally:
+        for database in opened.values():
+            database.connection.close()
+        connections["default"] = own_connection
+        ContentType.objects._cache = own_content_types
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -775,7 +842,7 @@ def main() -> None:
             pages, {"small": database_name(small_url), "large": database_name(large_url)}, args.repeat, log
         )
         result["pages"] = page_rows(pages)
-    switch_database(database_name(large_url))
+    # From here on Django's own connection is used: the national database's (DATABASE_URL).
     if not args.skip_load:
         ensure_superuser()
         fill_urls(pages)
