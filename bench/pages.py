@@ -327,7 +327,7 @@ def forget_dashboard_figures() -> None:
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM portal_cache WHERE cache_key LIKE %s", [":1:dashboard:%"])
+        cursor.execute("DELETE FROM portal_cache WHERE cache_key LIKE %s", [":1:figures:dashboard:%"])
 
 
 @dataclass
