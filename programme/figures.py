@@ -1,13 +1,20 @@
 """Figures over a whole programme (the dashboard's, the lists' counts by status), computed
-once per change of the programme and then read back from the cache."""
+once per change of the programme and then read back from the cache.
+
+Two ways: kept() computes the figures in the request that first finds them stale (cheap
+ones: a list's counts by status); kept_while_refreshed() shows the figures computed
+before the latest change while a worker computes the new ones (the dashboard's, which
+read the whole programme)."""
 
 from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
-from typing import TypeVar
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models import BigIntegerField, Count, Max, Subquery, Value
 from django.utils import timezone, translation
 
@@ -18,6 +25,13 @@ T = TypeVar("T")
 # Figures changed outside the services (the Django admin, a profile's capacity) show after
 # at most this long; every change a service makes shows at once.
 KEPT_SECONDS = 300
+
+# How long the figures computed before a change are shown while a worker computes the new
+# ones; past that (the broker down, the task lost), the next request computes them itself.
+REFRESH_GRACE = datetime.timedelta(seconds=30)
+# How long the latest figures stay kept without a request reading them (their key holds
+# the day, so a day is enough).
+LATEST_SECONDS = 24 * 60 * 60
 
 # How many of the programme's latest audit keys the mark counts (see change_mark).
 MARK_WINDOW = 1_000
@@ -61,3 +75,65 @@ def kept(
         value = compute()
         cache.set(key, value, KEPT_SECONDS)
     return value
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Figures as computed at one change mark."""
+
+    value: Any
+    mark: str
+    computed_at: datetime.datetime
+
+
+def _latest_key(programme_id: int, name: str, today: datetime.date) -> str:
+    return f"figures-latest:{name}:{programme_id}:{today.isoformat()}:{translation.get_language()}"
+
+
+def keep_latest(
+    programme: Programme, name: str, compute: Callable[[], Any], *, today: datetime.date
+) -> Snapshot:
+    """Compute the figures and keep them as the latest. The mark is read first: a change
+    made while they are computed leaves them marked as before it, so they are computed again."""
+    return _keep(programme, name, compute, today=today, mark=change_mark(programme))
+
+
+def _keep(
+    programme: Programme, name: str, compute: Callable[[], Any], *, today: datetime.date, mark: str
+) -> Snapshot:
+    snapshot = Snapshot(value=compute(), mark=mark, computed_at=timezone.now())
+    cache.set(_latest_key(programme.pk, name, today), snapshot, LATEST_SECONDS)
+    return snapshot
+
+
+def kept_while_refreshed(
+    programme: Programme,
+    name: str,
+    compute: Callable[[], Any],
+    *,
+    today: datetime.date,
+    refresh: Callable[[], Any],
+) -> tuple[Snapshot, bool]:
+    """The latest figures and whether they are being brought up to date.
+
+    Up to date: read back (two queries: the mark, the cache). After a change: the figures
+    of before it, while `refresh` (called once per change, after the request's transaction
+    commits) has a worker compute the new ones with keep_latest(). None kept yet, or the
+    worker not done within REFRESH_GRACE: computed here."""
+    mark = change_mark(programme)
+    latest = cache.get(_latest_key(programme.pk, name, today))
+    if latest is not None and latest.mark == mark:
+        return latest, False
+    if latest is not None:
+        asked_key = (
+            f"figures-asked:{name}:{programme.pk}:{mark}:{today.isoformat()}:{translation.get_language()}"
+        )
+        asked = cache.get(asked_key)
+        now = timezone.now()
+        if asked is None:
+            cache.set(asked_key, now, KEPT_SECONDS)
+            transaction.on_commit(refresh)
+            return latest, True
+        if now - asked < REFRESH_GRACE:
+            return latest, True
+    return _keep(programme, name, compute, today=today, mark=mark), False

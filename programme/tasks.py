@@ -1,5 +1,6 @@
-"""Celery tasks of the programme: thin wrappers that call the notification services."""
+"""Celery tasks of the programme: thin wrappers that call the notification services and\ncompute the dashboard's figures."""
 
+import datetime
 from smtplib import SMTPException
 
 from celery import shared_task
@@ -24,6 +25,17 @@ def deliver_notification(notification_id: int) -> bool:
 def deliver_pending_notifications() -> int:
     """Periodic sweep: send what the broker never carried or a dead worker left claimed."""
     return notifications.deliver_pending()
+
+
+@shared_task(acks_late=True)
+def refresh_dashboard(programme_id: int, day: str, language: str) -> None:
+    """Compute the staff dashboard's figures after a change; a second run computes them
+    again, which changes nothing."""
+    from programme.home import queries
+
+    queries.refresh_dashboard(
+        programme_id=programme_id, today=datetime.date.fromisoformat(day), language=language
+    )
 
 
 @shared_task

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime
+import logging
 from dataclasses import dataclass
+from functools import partial
 
 from django.db.models import (
     Aggregate,
@@ -16,7 +18,7 @@ from django.db.models import (
     QuerySet,
     Sum,
 )
-from django.utils import timezone
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from assessments import queries as assessment_queries
@@ -32,6 +34,8 @@ from projects import queries as project_queries
 from projects.models import ProjectStatus
 from smes import queries as sme_queries
 from smes.models import Application, ApplicationStatus, Company, CompanyMembership, SizeClass
+
+logger = logging.getLogger(__name__)
 
 HEADLINE_KEYS = (
     "smes_enrolled",
@@ -371,13 +375,43 @@ def dashboard(programme: Programme, today: datetime.date | None = None) -> dict:
 
 
 def dashboard_as_of_last_change(programme: Programme, today: datetime.date) -> dict:
-    """dashboard(), computed once per change of the programme and then read from the cache
-    (programme.figures): a request after a change computes it again, the others read it."""
+    """dashboard(), kept between changes of the programme (programme.figures): read back
+    while nothing changed; after a change, the figures of before it, marked as being
+    brought up to date, while a worker computes the new ones (refresh_dashboard)."""
+    language = translation.get_language()
+    snapshot, updating = figures.kept_while_refreshed(
+        programme,
+        DASHBOARD_FIGURES,
+        lambda: dashboard(programme, today),
+        today=today,
+        refresh=partial(ask_dashboard_refresh, programme.pk, today, language),
+    )
+    return {**snapshot.value, "computed_at": snapshot.computed_at, "updating": updating}
 
-    def computed() -> dict:
-        return {**dashboard(programme, today), "computed_at": timezone.now()}
 
-    return figures.kept(programme, "dashboard", computed, today=today)
+DASHBOARD_FIGURES = "dashboard"
+
+
+def ask_dashboard_refresh(programme_id: int, today: datetime.date, language: str) -> bool:
+    """Have a worker compute the dashboard's figures. Never raises: with the broker down,
+    a request computes them once the figures of before the change are too old to show."""
+    from programme.tasks import refresh_dashboard
+
+    try:
+        refresh_dashboard.apply_async(args=[programme_id, today.isoformat(), language], retry=False)
+    except Exception:  # the broker's failures are many kinds; none may fail the request
+        logger.warning("broker unreachable, the dashboard's figures are left to the next request")
+        return False
+    return True
+
+
+def refresh_dashboard(*, programme_id: int, today: datetime.date, language: str) -> None:
+    """Compute the dashboard's figures and keep them as the latest (the worker's side)."""
+    programme = Programme.objects.filter(pk=programme_id).first()
+    if programme is None:
+        return
+    with translation.override(language):
+        figures.keep_latest(programme, DASHBOARD_FIGURES, lambda: dashboard(programme, today), today=today)
 
 
 def _labels() -> tuple[dict, dict]:

@@ -7,6 +7,7 @@ import datetime
 import io
 import json
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 from django.core.management import call_command
@@ -18,12 +19,15 @@ from django.utils import timezone, translation
 from assessments import totals
 from assessments.models import Assessment, AssessmentStatus, Finding
 from managers.models import Manager, ManagerStatus
+from programme import figures
+from programme.celery import app as celery_app
 from programme.home import queries
 from programme.models import Programme
 from programme.reference import AssessmentArea
 from projects.models import Project, ProjectStatus
 from smes import services as sme_services
 from smes.models import Application, ApplicationStatus
+from tests import celery_queue
 from tests.conftest import sign_in
 from tests.factories import ApplicationFactory, CompanyFactory, ManagerFactory, ProgrammeFactory, StaffFactory
 
@@ -481,17 +485,64 @@ def test_dashboard_page_makes_the_same_number_of_queries_whatever_the_size(
     assert again.context["board"]["figures"] == response.context["board"]["figures"]
 
 
-def test_the_dashboard_shows_a_change_made_by_a_service_at_once(staff_client, staff_user, programme):
-    grow(programme, 2)
-    before = staff_client.get(reverse("home:staff")).context["board"]
+def _enrol_one(programme, staff_user) -> None:
     waiting = Application.objects.filter(programme=programme, status=ApplicationStatus.WAITLISTED).first()
     Programme.objects.filter(pk=programme.pk).update(assessment_quota=F("enrolled_count") + 1)
     sme_services.application_enrol(application=waiting, by=staff_user)
 
+
+def test_after_a_change_the_dashboard_shows_the_figures_of_before_while_a_worker_computes_new_ones(
+    staff_client, staff_user, programme, django_capture_on_commit_callbacks
+):
+    grow(programme, 2)
+    before = staff_client.get(reverse("home:staff")).context["board"]
+    assert before["updating"] is False
+    _enrol_one(programme, staff_user)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        page = staff_client.get(reverse("home:staff"))
+    during = page.context["board"]
+    assert during["updating"] is True
+    assert during["figures"] == before["figures"]
+    assert "the new ones are being computed" in page.content.decode()
+    # One task for the change, however many requests find the figures stale meanwhile.
+    with django_capture_on_commit_callbacks(execute=True):
+        staff_client.get(reverse("home:staff"))
+    tasks = celery_queue.take_all()
+    assert [task.name for task in tasks] == ["programme.tasks.refresh_dashboard"]
+    assert tasks[0].args == [programme.pk, timezone.localdate().isoformat(), "en"]
+
+    celery_app.tasks[tasks[0].name].apply(args=tasks[0].args, throw=True)
     after = staff_client.get(reverse("home:staff")).context["board"]
+    assert after["updating"] is False
     assert after["figures"]["smes_enrolled"] == before["figures"]["smes_enrolled"] + 1
     assert after["applications"]["waitlisted"] == before["applications"]["waitlisted"] - 1
     assert after["computed_at"] > before["computed_at"]
+
+
+def test_with_the_broker_down_a_request_computes_the_figures_once_the_grace_is_over(
+    staff_client, staff_user, programme, broker_down, django_capture_on_commit_callbacks
+):
+    grow(programme, 2)
+    before = staff_client.get(reverse("home:staff")).context["board"]
+    _enrol_one(programme, staff_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        during = staff_client.get(reverse("home:staff"))
+    assert during.status_code == 200
+    assert during.context["board"]["updating"] is True
+    later = timezone.now() + figures.REFRESH_GRACE + datetime.timedelta(seconds=1)
+    with mock.patch("django.utils.timezone.now", return_value=later):
+        after = staff_client.get(reverse("home:staff")).context["board"]
+    assert after["updating"] is False
+    assert after["figures"]["smes_enrolled"] == before["figures"]["smes_enrolled"] + 1
+
+
+def test_with_no_figures_kept_the_request_computes_them(staff_client, staff_user, programme):
+    grow(programme, 2)
+    board = staff_client.get(reverse("home:staff")).context["board"]
+    assert board["updating"] is False
+    assert board["figures"]["smes_enrolled"] == 2
+    assert celery_queue.take_all() == []
 
 
 def test_the_dashboard_figures_are_kept_apart_by_language_and_day(staff_client, programme):

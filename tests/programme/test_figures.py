@@ -100,3 +100,19 @@ def test_kept_figures_are_computed_once_per_change_day_and_language(programme, s
         assert figures.kept(programme, "test", compute, today=today) == 4
         assert figures.kept(programme, "other", compute, today=today) == 5
     assert computed == ["it", "it", "en", "it", "it"]
+
+
+def test_figures_computed_across_a_change_are_marked_as_before_it(programme, staff_user):
+    today = datetime.date(2026, 3, 2)
+
+    def compute_while_changed() -> str:
+        audit.record(obj=programme, actor=staff_user, action="changed", programme=programme)
+        return "figures"
+
+    snapshot = figures.keep_latest(programme, "test", compute_while_changed, today=today)
+    assert snapshot.mark != figures.change_mark(programme)
+    asked = []
+    latest, updating = figures.kept_while_refreshed(
+        programme, "test", lambda: "new", today=today, refresh=lambda: asked.append(True)
+    )
+    assert (latest.value, updating) == ("figures", True)
