@@ -20,6 +20,7 @@ from assessments.models import (
     RunStatus,
 )
 from managers.models import Manager, UnavailabilityPeriod
+from programme import figures
 from programme.models import Programme, User
 from smes.models import Application, ApplicationStatus
 
@@ -65,10 +66,23 @@ def available_managers(programme: Programme, today: datetime.date) -> QuerySet[M
 
 def places_left(programme: Programme) -> dict[str, int]:
     """Managers in the pool who can take an SME today, and how many SMEs they can take."""
-    figures = available_managers(programme, timezone.localdate()).aggregate(
+    found = available_managers(programme, timezone.localdate()).aggregate(
         managers=Count("pk"), places=Sum(F("capacity") - F("open_assessments"))
     )
-    return {"managers": figures["managers"] or 0, "places": figures["places"] or 0}
+    return {"managers": found["managers"] or 0, "places": found["places"] or 0}
+
+
+def matching_figures(programme: Programme) -> dict:
+    """What the matching page shows before a run: the SMEs waiting for a manager and the
+    places left, computed once per change of the programme (programme.figures). A
+    manager's capacity changed on their profile shows within the figures' time limit; a
+    run reads the programme afresh."""
+    today = timezone.localdate()
+
+    def computed() -> dict:
+        return {"waiting": unmatched_applications(programme).count(), "places": places_left(programme)}
+
+    return figures.kept(programme, "matching", computed, today=today)
 
 
 def refused_pairs(programme: Programme) -> frozenset[tuple[int, int]]:

@@ -38,13 +38,14 @@ def _run(pk: int) -> MatchingRun:
 def matching(request: HttpRequest) -> HttpResponse:
     """The matching page: who waits for a manager, the places left, the runs."""
     programme = _programme()
+    before_a_run = queries.matching_figures(programme)
     return render(
         request,
         "assessments/matching.html",
         {
             "programme": programme,
-            "waiting": queries.unmatched_applications(programme).count(),
-            "places": queries.places_left(programme),
+            "waiting": before_a_run["waiting"],
+            "places": before_a_run["places"],
             "runs": queries.runs(programme),
             "active": queries.active_run(programme),
         },

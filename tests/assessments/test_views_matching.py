@@ -1,11 +1,15 @@
 """The matching pages and the manager's answer, as each persona uses them."""
 
 import pytest
+from django.db.models import F
 from django.test import Client
 from django.urls import reverse
 
 from assessments import services
 from assessments.models import Assessment, AssessmentStatus, MatchingRun, RunStatus
+from programme.models import Programme
+from smes import services as sme_services
+from smes.models import ApplicationStatus
 from tests import celery_queue
 from tests.assessments.conftest import enrolled, selected
 from tests.conftest import sign_in
@@ -208,3 +212,32 @@ def pool_staff(client):
     from programme.models import User
 
     return User.objects.get(pk=client.session["_auth_user_id"])
+
+
+# Session, user, roles, the programme, the unread notifications, the programme's change mark
+# and the figures before a run read back (programme.figures), the runs, the active run.
+QUERIES_MATCHING_PAGE = 9
+
+
+@pytest.mark.parametrize("smes", [1, 6])
+def test_the_matching_page_makes_the_same_queries_whatever_the_size(
+    staff_client, pool, smes, django_assert_num_queries
+):
+    for _ in range(smes):
+        enrolled(pool.programme, "MI", "Milano")
+    staff_client.get(reverse("assessments:matching"))  # the figures computed and kept
+    with django_assert_num_queries(QUERIES_MATCHING_PAGE):
+        page = staff_client.get(reverse("assessments:matching"))
+    assert page.context["waiting"] == 3 + smes
+    assert page.context["places"] == {"managers": 2, "places": 3}
+
+
+def test_the_matching_page_follows_an_enrolment_at_once(staff_client, staff_user, pool):
+    waiting = staff_client.get(reverse("assessments:matching")).context["waiting"]
+    application = enrolled(pool.programme, "MI", "Milano")
+    application.status = ApplicationStatus.WAITLISTED
+    application.waitlist_position = 1
+    application.save(update_fields=["status", "waitlist_position"])
+    Programme.objects.filter(pk=pool.programme.pk).update(assessment_quota=F("enrolled_count") + 1)
+    sme_services.application_enrol(application=application, by=staff_user)
+    assert staff_client.get(reverse("assessments:matching")).context["waiting"] == waiting + 1
