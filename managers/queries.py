@@ -20,6 +20,7 @@ from managers.models import (
     SectorExperience,
     UnavailabilityPeriod,
 )
+from programme import figures
 from programme import queries as programme_queries
 from programme.models import Programme, User
 from programme.reference import AssessmentArea
@@ -141,6 +142,11 @@ def status_counts(programme: Programme) -> dict[str, int]:
     counts = dict.fromkeys(ManagerStatus.values, 0)
     counts.update({row["status"]: row["total"] for row in rows})
     return counts
+
+
+def kept_status_counts(programme: Programme) -> dict[str, int]:
+    """status_counts(), computed once per change of the programme (programme.figures)."""
+    return figures.kept(programme, "manager-statuses", lambda: status_counts(programme))
 
 
 def weights_outdated(programme: Programme) -> bool:

@@ -274,9 +274,11 @@ def ranking(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("stato", ManagerStatus.APPLIED)
     if status not in queries.RANKING_STATUSES:
         status = ManagerStatus.APPLIED
-    page = Paginator(queries.ranking(programme, status, request.user), PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    counts = queries.kept_status_counts(programme)
+    paginator = Paginator(queries.ranking(programme, status, request.user), PER_PAGE)
+    # The ranking is one status's managers: their number is among the counts by status.
+    paginator.count = counts[status]
+    page = paginator.get_page(request.GET.get("page"))
     return render(
         request,
         "managers/manager_ranking.html",
@@ -286,7 +288,7 @@ def ranking(request: HttpRequest) -> HttpResponse:
             "query": _query_without_page(request),
             "status": status,
             "statuses": [(value, ManagerStatus(value).label) for value in queries.RANKING_STATUSES],
-            "counts": queries.status_counts(programme),
+            "counts": counts,
             "weights_outdated": queries.weights_outdated(programme),
             "weights": [(label, programme.merit_weights.get(key, 0)) for key, label in _criteria()],
         },
