@@ -504,7 +504,9 @@ def test_after_a_change_the_dashboard_shows_the_figures_of_before_while_a_worker
     during = page.context["board"]
     assert during["updating"] is True
     assert during["figures"] == before["figures"]
-    assert "the new ones are being computed" in page.content.decode()
+    content = page.content.decode()
+    assert "the new ones are being computed" in content
+    assert "js/dashboard_refresh" in content
     # One task for the change, however many requests find the figures stale meanwhile.
     with django_capture_on_commit_callbacks(execute=True):
         staff_client.get(reverse("home:staff"))

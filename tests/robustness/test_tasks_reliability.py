@@ -14,13 +14,14 @@ import pytest
 from django.conf import settings
 from django.core import mail
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from assessments import services as assessment_services
 from assessments.models import AssessmentStatus, MatchingRun, RunStatus
-from programme import notifications
+from programme import figures, notifications
 from programme.celery import app as celery_app
-from programme.models import EmailStatus, Notification
+from programme.home import queries as home_queries
+from programme.models import EmailStatus, Notification, Programme
 from smes.models import ApplicationStatus
 from tests import celery_queue
 from tests.assessments.review_fixtures import make_assessment
@@ -41,6 +42,9 @@ OWN_PACKAGES = ("programme.", "smes.", "managers.", "assessments.", "projects.")
 # "retry": retried by Celery with exponential back-off, a bounded number of times;
 # "periodic": run by beat every few minutes, so the next run is the retry, and a run that
 # failed half-way left each item in its own transaction;
+# "request": the dashboard's figures after a change, which the next request computes itself
+# once the worker has not within figures.REFRESH_GRACE (a lost or failed task costs one slow
+# request, never stale figures for long);
 # "fail": a matching run that breaks is marked failed for staff to start again (its
 # computation is long and its input may have changed: retrying it blindly is wrong).
 RECOVERY = {
@@ -54,6 +58,7 @@ RECOVERY = {
     "assessments.review.tasks.remind_overdue_assessments": "periodic",
     "assessments.review.tasks.send_overdue_digest": "periodic",
     "programme.home.tasks.apply_retention_rules": "periodic",
+    "programme.tasks.refresh_dashboard": "request",
 }
 
 
@@ -94,6 +99,10 @@ def test_each_task_has_bounded_retries_with_back_off_or_a_periodic_retry(name):
         assert not getattr(task, "autoretry_for", ()), (
             "beat is the retry: no second layer of retries piling up"
         )
+    elif recovery == "request":
+        assert name == "programme.tasks.refresh_dashboard"
+        assert datetime.timedelta(minutes=1) >= figures.REFRESH_GRACE
+        assert not getattr(task, "autoretry_for", ()), "the next request is the retry"
     else:
         assert name == "assessments.tasks.run_matching"
         assert "assessments.tasks.watch_matching_runs" in {
@@ -194,6 +203,12 @@ def prepare_retention(request) -> tuple[str, list]:
     return "programme.home.tasks.apply_retention_rules", []
 
 
+def prepare_refresh_dashboard(request) -> tuple[str, list]:
+    programme = ProgrammeFactory()
+    ApplicationFactory(programme=programme, company=CompanyFactory(member=SmeMemberFactory()))
+    return "programme.tasks.refresh_dashboard", [programme.pk, timezone.localdate().isoformat(), "it"]
+
+
 PREPARE = {
     "programme.tasks.deliver_notification": prepare_deliver_notification,
     "programme.tasks.deliver_pending_notifications": prepare_deliver_pending,
@@ -205,6 +220,7 @@ PREPARE = {
     "assessments.review.tasks.remind_overdue_assessments": prepare_remind_overdue,
     "assessments.review.tasks.send_overdue_digest": prepare_digest,
     "programme.home.tasks.apply_retention_rules": prepare_retention,
+    "programme.tasks.refresh_dashboard": prepare_refresh_dashboard,
 }
 
 
@@ -237,9 +253,28 @@ def test_running_a_task_twice_has_the_effect_of_running_it_once(
     assert snapshot.changed_tables(once_db, snapshot.database()) == []
     assert snapshot.outbox() == once_mail
     # The case is a real one: the first run did something (beat's heartbeat aside, whose
-    # only effect is a time that moves).
-    if name != "programme.tasks.beat_heartbeat":
+    # only effect is a time that moves; the dashboard's figures are kept in the cache).
+    if name == "programme.tasks.refresh_dashboard":
+        assert _dashboard_figures_kept(*args)
+    elif name != "programme.tasks.beat_heartbeat":
         assert snapshot.changed_tables(before, once_db) or once_mail, "the first run did nothing"
+
+
+def _dashboard_figures_kept(programme_id: int, day: str, language: str) -> bool:
+    """Whether the dashboard reads its figures back, up to date, without computing them."""
+
+    def computed_again() -> None:
+        raise AssertionError("the figures were not kept")
+
+    with translation.override(language):
+        latest, updating = figures.kept_while_refreshed(
+            Programme.objects.get(pk=programme_id),
+            home_queries.DASHBOARD_FIGURES,
+            computed_again,
+            today=datetime.date.fromisoformat(day),
+            refresh=computed_again,
+        )
+    return not updating and latest.value["figures"] is not None
 
 
 def test_a_delivered_notification_is_marked_sent_once(django_capture_on_commit_callbacks):
