@@ -129,6 +129,10 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "portal_cache",
+        # Above this many live entries Django drops a third of them in key order, used
+        # authenticator codes included; expired entries (the kept figures of past changes,
+        # five minutes) go first. Far above what a programme keeps alive at once.
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
     }
 }
 
