@@ -154,12 +154,11 @@ def runs(programme: Programme, limit: int = 10) -> list[MatchingRun]:
     )
 
 
-def active_run(programme: Programme) -> MatchingRun | None:
-    return (
-        MatchingRun.objects.filter(programme=programme, status__in=[RunStatus.QUEUED, RunStatus.RUNNING])
-        .order_by("-created_at")
-        .first()
-    )
+def active_run(recent: list[MatchingRun]) -> MatchingRun | None:
+    """The run under way, from the latest runs (runs()): a run starts only when none is
+    queued or running (services.matching_run_start), so one under way is the latest."""
+    latest = recent[0] if recent else None
+    return latest if latest is not None and latest.status in (RunStatus.QUEUED, RunStatus.RUNNING) else None
 
 
 def run_proposals(run: MatchingRun) -> list[Proposal]:

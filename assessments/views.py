@@ -39,6 +39,7 @@ def matching(request: HttpRequest) -> HttpResponse:
     """The matching page: who waits for a manager, the places left, the runs."""
     programme = _programme()
     before_a_run = queries.matching_figures(programme)
+    recent = queries.runs(programme)
     return render(
         request,
         "assessments/matching.html",
@@ -46,8 +47,8 @@ def matching(request: HttpRequest) -> HttpResponse:
             "programme": programme,
             "waiting": before_a_run["waiting"],
             "places": before_a_run["places"],
-            "runs": queries.runs(programme),
-            "active": queries.active_run(programme),
+            "runs": recent,
+            "active": queries.active_run(recent),
         },
     )
 

@@ -215,8 +215,9 @@ def pool_staff(client):
 
 
 # Session, user, roles, the programme, the unread notifications, the programme's change mark
-# and the figures before a run read back (programme.figures), the runs, the active run.
-QUERIES_MATCHING_PAGE = 9
+# and the figures before a run read back (programme.figures), the latest runs (the one under
+# way among them).
+QUERIES_MATCHING_PAGE = 8
 
 
 @pytest.mark.parametrize("smes", [1, 6])
@@ -241,3 +242,13 @@ def test_the_matching_page_follows_an_enrolment_at_once(staff_client, staff_user
     Programme.objects.filter(pk=pool.programme.pk).update(assessment_quota=F("enrolled_count") + 1)
     sme_services.application_enrol(application=application, by=staff_user)
     assert staff_client.get(reverse("assessments:matching")).context["waiting"] == waiting + 1
+
+
+def test_the_matching_page_names_the_run_under_way(staff_client, staff_user, pool):
+    older = MatchingRun.objects.create(programme=pool.programme, started_by=staff_user, weights={})
+    MatchingRun.objects.filter(pk=older.pk).update(status=RunStatus.DISCARDED)
+    assert staff_client.get(reverse("assessments:matching")).context["active"] is None
+    queued = services.matching_run_start(programme=pool.programme, by=staff_user)
+    page = staff_client.get(reverse("assessments:matching"))
+    assert page.context["active"] == queued
+    assert reverse("assessments:run", args=[queued.pk]) in page.content.decode()

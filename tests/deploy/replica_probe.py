@@ -20,13 +20,13 @@ def main(primary_port: int, replica_port: int) -> dict:
     import django
 
     django.setup()
+    import datetime
+
     from django.conf import settings
     from django.test import Client
     from django.test.utils import override_settings, setup_test_environment
     from django.urls import reverse
     from django.utils import translation
-
-    import datetime
 
     from programme import audit
     from programme import figures as kept_figures
