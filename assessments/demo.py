@@ -40,6 +40,7 @@ from assessments.models import (
 )
 from managers.models import Manager, ManagerStatus
 from programme import queries as programme_queries
+from programme.demo import audit_entry
 from programme.models import AuditEntry, Programme
 from programme.reference import EU_DIMENSIONS, AssessmentArea, Province
 from programme.roles import Role
@@ -956,16 +957,16 @@ def create(context) -> list[Assessment]:
         entries.append(
             (
                 assessment,
-                AuditEntry(
+                audit_entry(
                     programme=programme,
-                    actor=actor,
                     content_type=content_type,
+                    actor=actor,
                     action=action,
+                    when=when,
                     from_status=from_status,
                     to_status=to_status,
                     reason=reason,
-                    data=data or {},
-                    created_at=when,
+                    data=data,
                 ),
             )
         )

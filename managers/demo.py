@@ -25,7 +25,7 @@ from managers.models import (
     UnavailabilityPeriod,
     protected_storage,
 )
-from programme.demo import DEMO_EMAIL_DOMAIN
+from programme.demo import DEMO_EMAIL_DOMAIN, audit_entry
 from programme.models import AuditEntry, User
 from programme.reference import AssessmentArea, neighbouring_provinces
 from programme.roles import Role
@@ -656,17 +656,17 @@ def create(context) -> list[Manager]:
             )
 
         def entry(actor, action, when, from_status="", to_status="", reason="", data=None, manager=manager):
-            return AuditEntry(
+            return audit_entry(
                 programme=programme,
-                actor=actor,
                 content_type=content_type,
                 object_id=str(manager.pk),
+                actor=actor,
                 action=action,
+                when=when,
                 from_status=from_status,
                 to_status=to_status,
                 reason=reason,
-                data=data or {},
-                created_at=when,
+                data=data,
             )
 
         entries += [

@@ -9,8 +9,9 @@ from decimal import Decimal
 from allauth.account.models import EmailAddress
 from allauth.mfa.totp.internal.auth import TOTP
 from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
 
-from programme.models import Programme, ProgrammeStatus, User
+from programme.models import AuditEntry, Programme, ProgrammeStatus, User
 from programme.roles import Role
 
 DEMO_EMAIL_DOMAIN = "demo.example"
@@ -72,6 +73,36 @@ def create_programme(scale: int = 1) -> Programme:
         applications_open_on=datetime.date(2026, 1, 15),
         applications_close_on=datetime.date(2026, 12, 31),
         ends_on=datetime.date(2027, 12, 31),
+    )
+
+
+def audit_entry(
+    *,
+    programme: Programme,
+    content_type: ContentType,
+    actor: User | None,
+    action: str,
+    when: datetime.datetime,
+    object_id: str = "",
+    from_status: str = "",
+    to_status: str = "",
+    reason: str = "",
+    data: dict | None = None,
+) -> AuditEntry:
+    """An entry of the programme's history as the service would have written it, dated in
+    the demo's past; the caller inserts them in bulk (and may set object_id once its rows
+    have their keys)."""
+    return AuditEntry(
+        programme=programme,
+        actor=actor,
+        content_type=content_type,
+        object_id=object_id,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        reason=reason,
+        data=data or {},
+        created_at=when,
     )
 
 

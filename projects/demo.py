@@ -20,6 +20,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Exists, F, OuterRef
 
 from assessments.models import Assessment, AssessmentStatus, ProjectOutline, Rating, Recommendation
+from programme.demo import audit_entry
 from programme.models import AuditEntry, Programme, User
 from programme.reference import AssessmentArea
 from programme.roles import Role
@@ -280,17 +281,17 @@ def create(context) -> list[Project]:
 
     def entry(project, actor, action, when, from_status="", to_status="", reason="", data=None) -> None:
         entries.append(
-            AuditEntry(
+            audit_entry(
                 programme=programme,
-                actor=actor,
                 content_type=content_type,
                 object_id=str(project.pk),
+                actor=actor,
                 action=action,
+                when=when,
                 from_status=from_status,
                 to_status=to_status,
                 reason=reason,
-                data=data or {},
-                created_at=when,
+                data=data,
             )
         )
 

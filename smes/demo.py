@@ -18,6 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 from stdnum import luhn
 
+from programme.demo import audit_entry
 from programme.models import AuditEntry, Programme, User
 from programme.reference import AssessmentArea, activity
 from smes import eligibility, identifiers
@@ -555,17 +556,17 @@ def create(context) -> None:
         application = applications[index]
         for action, from_status, to_status, when, reason in steps:
             entries.append(
-                AuditEntry(
+                audit_entry(
                     programme=programme,
-                    actor=members[index] if action in ("created", "submitted") else staff,
                     content_type=content_type,
                     object_id=str(application.pk),
+                    actor=members[index] if action in ("created", "submitted") else staff,
                     action=action,
+                    when=when,
                     from_status=from_status,
                     to_status=to_status,
                     reason=reason,
-                    data={"position": application.waitlist_position} if action == "waitlisted" else {},
-                    created_at=when,
+                    data={"position": application.waitlist_position} if action == "waitlisted" else None,
                 )
             )
     AuditEntry.objects.bulk_create(entries)
