@@ -122,13 +122,9 @@ def matching_run_start(*, programme: Programme, by: User) -> MatchingRun:
 def enqueue_run(run_id: int) -> bool:
     """Hand the run to a worker. Never raises: a run no worker takes up is failed by the watchdog."""
     from assessments.tasks import run_matching
+    from programme.celery import hand_to_worker
 
-    try:
-        run_matching.apply_async(args=[run_id], retry=False)
-    except Exception:  # the broker's failures are many kinds; none may fail the request
-        logger.warning("broker unreachable, matching run %s stays queued", run_id)
-        return False
-    return True
+    return hand_to_worker(run_matching, run_id, otherwise=f"matching run {run_id} stays queued")
 
 
 def _record_stage(run: MatchingRun, stage: str, **counts: int) -> None:

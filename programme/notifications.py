@@ -95,14 +95,14 @@ def store_and_schedule(
 
 def enqueue_delivery(notification_id: int) -> bool:
     """Hand the e-mail to a worker. Never raises: the sweep covers a broker that is down."""
+    from programme.celery import hand_to_worker
     from programme.tasks import deliver_notification
 
-    try:
-        deliver_notification.apply_async(args=[notification_id], retry=False)
-    except Exception:  # the broker's failures are many kinds; none may fail the request
-        logger.warning("broker unreachable, notification %s left for the periodic sweep", notification_id)
-        return False
-    return True
+    return hand_to_worker(
+        deliver_notification,
+        notification_id,
+        otherwise=f"notification {notification_id} left for the periodic sweep",
+    )
 
 
 def _claimable() -> Q:

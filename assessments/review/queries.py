@@ -168,7 +168,9 @@ def status_counts(programme: Programme, today: datetime.date | None = None) -> d
 
 def kept_status_counts(programme: Programme, today: datetime.date) -> dict[str, int]:
     """status_counts(), computed once per change of the programme (programme.figures)."""
-    return figures.kept(programme, "assessment-statuses", lambda: status_counts(programme, today), today=today)
+    return figures.kept(
+        programme, "assessment-statuses", lambda: status_counts(programme, today), today=today
+    )
 
 
 def counted(filters: Filters, counts: dict[str, int]) -> int | None:

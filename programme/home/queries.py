@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import logging
 from dataclasses import dataclass
 from functools import partial
 
@@ -34,8 +33,6 @@ from projects import queries as project_queries
 from projects.models import ProjectStatus
 from smes import queries as sme_queries
 from smes.models import Application, ApplicationStatus, Company, CompanyMembership, SizeClass
-
-logger = logging.getLogger(__name__)
 
 HEADLINE_KEYS = (
     "smes_enrolled",
@@ -395,14 +392,16 @@ DASHBOARD_FIGURES = "dashboard"
 def ask_dashboard_refresh(programme_id: int, today: datetime.date, language: str) -> bool:
     """Have a worker compute the dashboard's figures. Never raises: with the broker down,
     a request computes them once the figures of before the change are too old to show."""
+    from programme.celery import hand_to_worker
     from programme.tasks import refresh_dashboard
 
-    try:
-        refresh_dashboard.apply_async(args=[programme_id, today.isoformat(), language], retry=False)
-    except Exception:  # the broker's failures are many kinds; none may fail the request
-        logger.warning("broker unreachable, the dashboard's figures are left to the next request")
-        return False
-    return True
+    return hand_to_worker(
+        refresh_dashboard,
+        programme_id,
+        today.isoformat(),
+        language,
+        otherwise="the dashboard's figures are left to the next request",
+    )
 
 
 def refresh_dashboard(*, programme_id: int, today: datetime.date, language: str) -> None:
