@@ -44,6 +44,7 @@ from programme import exports
 from programme import queries as programme_queries
 from programme.access import check, role_required
 from programme.models import Programme
+from programme.pagination import CountedPaginator
 from programme.rules import is_manager, is_programme_staff
 from programme.views import attach_errors
 
@@ -275,10 +276,10 @@ def ranking(request: HttpRequest) -> HttpResponse:
     if status not in queries.RANKING_STATUSES:
         status = ManagerStatus.APPLIED
     counts = queries.kept_status_counts(programme)
-    paginator = Paginator(queries.ranking(programme, status, request.user), PER_PAGE)
     # The ranking is one status's managers: their number is among the counts by status.
-    paginator.count = counts[status]
-    page = paginator.get_page(request.GET.get("page"))
+    page = CountedPaginator(
+        queries.ranking(programme, status, request.user), PER_PAGE, count=counts[status]
+    ).get_page(request.GET.get("page"))
     return render(
         request,
         "managers/manager_ranking.html",

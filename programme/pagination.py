@@ -5,23 +5,26 @@ from __future__ import annotations
 from django.core.paginator import Page, Paginator
 
 
-class KeysFirstPaginator(Paginator):
-    """Sorts and slices only the rows' keys, then loads the page's rows in full.
-
-    A list sorted on computed values (overdue first, the company's name) cannot be read
-    in order from an index: PostgreSQL sorts every row of the programme to find the page.
-    Sorting the keys alone keeps that sort narrow; the columns, the related rows and the
-    per-row figures are then read for the page's rows only. One query more than
-    Paginator, whatever the size of the list.
-
-    `count`, when the page already knows how many rows the list holds (from its counts by
-    status, programme.figures), saves counting them again."""
+class CountedPaginator(Paginator):
+    """A Paginator that may be told how many rows the list holds: `count`, when the page
+    already knows it (from its counts by status, programme.figures), saves counting them
+    again."""
 
     def __init__(self, object_list, per_page, *, count: int | None = None, **options) -> None:
         super().__init__(object_list, per_page, **options)
         if count is not None:
             # Paginator.count is a cached property: a value set on the instance is read instead.
             self.count = count
+
+
+class KeysFirstPaginator(CountedPaginator):
+    """Sorts and slices only the rows' keys, then loads the page's rows in full.
+
+    A list sorted on computed values (overdue first, the company's name) cannot be read
+    in order from an index: PostgreSQL sorts every row of the programme to find the page.
+    Sorting the keys alone keeps that sort narrow; the columns, the related rows and the
+    per-row figures are then read for the page's rows only. One query more than
+    Paginator, whatever the size of the list."""
 
     def page(self, number: int | str) -> Page:
         number = self.validate_number(number)
