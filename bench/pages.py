@@ -329,18 +329,10 @@ BENCH_CHANGE = "bench_change"
 def change_the_programme() -> None:
     """What a status change or decision leaves of itself for the figures: an audit entry on
     the programme (programme.figures marks the figures by them). Removed after the run."""
-    from django.contrib.contenttypes.models import ContentType
-
-    from programme import queries
-    from programme.models import AuditEntry
+    from programme import audit, queries
 
     programme = queries.current_programme()
-    AuditEntry.objects.create(
-        programme=programme,
-        content_type=ContentType.objects.get_for_model(programme),
-        object_id=str(programme.pk),
-        action=BENCH_CHANGE,
-    )
+    audit.record(obj=programme, actor=None, action=BENCH_CHANGE, programme=programme)
 
 
 def undo_changes() -> None:
