@@ -58,6 +58,12 @@ def change_mark(programme: Programme) -> str:
     return f"{(mark['latest'] or 0) // MARK_WINDOW}.{mark['count']}"
 
 
+def _key(kind: str, name: str, programme_id: int, today: datetime.date, mark: str = "") -> str:
+    """A cache key of the programme's figures: per day (what is overdue) and language (the
+    labels), and per change mark where one is given."""
+    return f"{kind}:{name}:{programme_id}:{mark}:{today.isoformat()}:{translation.get_language()}"
+
+
 def kept(
     programme: Programme,
     name: str,
@@ -68,8 +74,7 @@ def kept(
     """compute(), once per change of the programme, day (what is overdue) and language
     (the labels), then read from the cache: two queries (the mark, the cache) instead of
     aggregates over the whole programme."""
-    day = (today or timezone.localdate()).isoformat()
-    key = f"figures:{name}:{programme.pk}:{change_mark(programme)}:{day}:{translation.get_language()}"
+    key = _key("figures", name, programme.pk, today or timezone.localdate(), change_mark(programme))
     value = cache.get(key, _MISSING)
     if value is _MISSING:
         value = compute()
@@ -86,10 +91,6 @@ class Snapshot:
     computed_at: datetime.datetime
 
 
-def _latest_key(programme_id: int, name: str, today: datetime.date) -> str:
-    return f"figures-latest:{name}:{programme_id}:{today.isoformat()}:{translation.get_language()}"
-
-
 def keep_latest(
     programme: Programme, name: str, compute: Callable[[], Any], *, today: datetime.date
 ) -> Snapshot:
@@ -102,7 +103,7 @@ def _keep(
     programme: Programme, name: str, compute: Callable[[], Any], *, today: datetime.date, mark: str
 ) -> Snapshot:
     snapshot = Snapshot(value=compute(), mark=mark, computed_at=timezone.now())
-    cache.set(_latest_key(programme.pk, name, today), snapshot, LATEST_SECONDS)
+    cache.set(_key("figures-latest", name, programme.pk, today), snapshot, LATEST_SECONDS)
     return snapshot
 
 
@@ -121,13 +122,11 @@ def kept_while_refreshed(
     commits) has a worker compute the new ones with keep_latest(). None kept yet, or the
     worker not done within REFRESH_GRACE: computed here."""
     mark = change_mark(programme)
-    latest = cache.get(_latest_key(programme.pk, name, today))
+    latest = cache.get(_key("figures-latest", name, programme.pk, today))
     if latest is not None and latest.mark == mark:
         return latest, False
     if latest is not None:
-        asked_key = (
-            f"figures-asked:{name}:{programme.pk}:{mark}:{today.isoformat()}:{translation.get_language()}"
-        )
+        asked_key = _key("figures-asked", name, programme.pk, today, mark)
         asked = cache.get(asked_key)
         now = timezone.now()
         if asked is None:
