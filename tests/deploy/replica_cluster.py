@@ -95,6 +95,13 @@ class Server:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
 
 
+def _checked(program: str, command: list[str]) -> None:
+    """Run a command; its failure, with the end of what it printed, is a ClusterError."""
+    answer = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    if answer.returncode != 0:
+        raise ClusterError(f"{program} failed: {answer.stdout[-1500:]}{answer.stderr[-1500:]}")
+
+
 class ReplicaPair:
     """`with ReplicaPair() as pair:` a primary with a database `portal`, and a hot standby
     streaming from it. Leaving the block stops both servers and removes the folder, whatever
@@ -111,12 +118,11 @@ class ReplicaPair:
         self.started: list[Server] = []
 
     def _run(self, program: str, *arguments: str) -> None:
+        """One of the server's programs, run as postgres when this process is root."""
         command = [str(self.programs / program), *arguments]
         if self.as_postgres:
             command = ["runuser", "-u", "postgres", "--", *command]
-        answer = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
-        if answer.returncode != 0:
-            raise ClusterError(f"{program} failed: {answer.stdout[-1500:]}{answer.stderr[-1500:]}")
+        _checked(program, command)
 
     def _start(self, server: Server) -> None:
         options = f"-p {server.port} " + SERVER_OPTIONS.format(folder=self.folder)
@@ -176,7 +182,8 @@ class ReplicaPair:
     def load_schema(self, source_url: str) -> None:
         """The tables of `source_url` (a database the migrations made), without its rows."""
         dump = self.folder / "schema.dump"
-        answer = subprocess.run(
+        _checked(
+            "pg_dump",
             [
                 shutil.which("pg_dump") or "pg_dump",
                 "--schema-only",
@@ -187,14 +194,9 @@ class ReplicaPair:
                 str(dump),
                 source_url,
             ],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
         )
-        if answer.returncode != 0:
-            raise ClusterError(f"pg_dump failed: {answer.stderr[-1500:]}")
-        answer = subprocess.run(
+        _checked(
+            "pg_restore",
             [
                 shutil.which("pg_restore") or "pg_restore",
                 "--no-owner",
@@ -204,13 +206,7 @@ class ReplicaPair:
                 self.primary.url("portal"),
                 str(dump),
             ],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
         )
-        if answer.returncode != 0:
-            raise ClusterError(f"pg_restore failed: {answer.stderr[-1500:]}")
 
     def start_replica(self) -> None:
         """pg_basebackup -R copies the primary and writes standby.signal with the connection
