@@ -6,11 +6,8 @@ import json
 from decimal import Decimal
 
 from django import forms
-from django.forms.models import ModelChoiceIterator, ModelChoiceIteratorValue
-from django.forms.utils import flatatt
+from django.forms.models import ModelChoiceIterator
 from django.utils import translation
-from django.utils.html import escape
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from programme import services
@@ -210,25 +207,6 @@ class ProgrammeSettingsForm(forms.ModelForm):
             key: float(self.cleaned_data[f"merit_{key}"]) for key, _label in MERIT_CRITERIA
         }
         return values
-
-
-class PlainSelect(forms.Select):
-    """A select whose options are written out directly instead of through one template
-    and one attributes dictionary each: the lists' filters by manager have thousands of
-    options in a national edition, and Django's per-option rendering made those pages slow.
-    For flat choices (no groups)."""
-
-    def render(self, name: str, value, attrs: dict | None = None, renderer=None) -> str:
-        selected = set(self.format_value(value))
-        final_attrs = self.build_attrs(self.attrs, attrs)
-        options = []
-        for option_value, label in self.choices:
-            if isinstance(option_value, ModelChoiceIteratorValue):
-                option_value = option_value.value
-            key = "" if option_value is None else str(option_value)
-            mark = " selected" if key in selected else ""
-            options.append(f'<option value="{escape(key)}"{mark}>{escape(label)}</option>')
-        return mark_safe(f'<select name="{escape(name)}"{flatatt(final_attrs)}>{"".join(options)}</select>')  # noqa: S308 - every value above is escaped
 
 
 class PersonChoiceIterator(ModelChoiceIterator):
